@@ -1,0 +1,55 @@
+"""linker: find which records describe the same person, and group them into identities.
+
+The public surface is listed in ``__all__``; everything else is internal.
+"""
+
+from linker.blocking import BlockingOptions, BlockingRule, block_pairs, choose_rules
+from linker.cluster import cluster_pairs
+from linker.compare import COMPARATORS, Comparison, compare_pairs, person_comparisons
+from linker.errors import (
+    ConfigError,
+    InputError,
+    LinkerError,
+    ModelError,
+    UnknownComparatorError,
+)
+from linker.models import FellegiSunter, PairClassifier
+from linker.pipeline import (
+    DEFAULT_THRESHOLD,
+    Settings,
+    SourceTable,
+    dedupe,
+    link,
+    plan_columns,
+    prepare_sources,
+    score_pairs,
+)
+from linker.prepare import PrepareOptions
+
+__all__ = [
+    "COMPARATORS",
+    "DEFAULT_THRESHOLD",
+    "BlockingOptions",
+    "BlockingRule",
+    "Comparison",
+    "ConfigError",
+    "FellegiSunter",
+    "InputError",
+    "LinkerError",
+    "ModelError",
+    "PairClassifier",
+    "PrepareOptions",
+    "Settings",
+    "SourceTable",
+    "UnknownComparatorError",
+    "block_pairs",
+    "choose_rules",
+    "cluster_pairs",
+    "compare_pairs",
+    "dedupe",
+    "link",
+    "person_comparisons",
+    "plan_columns",
+    "prepare_sources",
+    "score_pairs",
+]

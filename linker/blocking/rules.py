@@ -1,0 +1,145 @@
+"""Blocking rules: which records become candidate pairs.
+
+A rule is a tuple of key columns; records that agree on every key of a rule form a block and
+each pair inside a block is a candidate. A list of rules means OR: the candidates are the union
+of every rule's pairs. Keys are plain prepared columns (phonetic codes, date codes, postcodes),
+so they can be stored and looked up for one new record.
+
+``choose_rules`` builds the rules from the data itself: each usable key alone and every pair of
+single-valued keys, kept when the number of pairs it would create is within budget, most
+selective first. This needs no configuration and works on columns it has never seen.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linker.prepare.identifiers import LIST_SEPARATOR
+
+# Prepared columns usable as blocking keys, and whether they hold |-separated lists.
+KEY_COLUMNS: dict[str, bool] = {
+    "given_name_ph": False,
+    "family_name_ph": False,
+    "names_sorted_ph": False,
+    "full_name_ph": False,
+    "father_name_ph": False,
+    "dob": False,
+    "postcode": False,
+    "city": False,
+    "address": False,
+    "birth_place": False,
+    "phones": True,
+    "emails": True,
+    "documents": True,
+    "ibans": True,
+    "aliases": True,
+}
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Records agreeing on all ``keys`` are candidates (AND); a list of rules is an OR."""
+
+    keys: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return " & ".join(self.keys)
+
+
+@dataclass(frozen=True)
+class BlockingOptions:
+    """How much blocking may cost.
+
+    ``pairs_per_record`` bounds one rule's pairs (as a multiple of the record count) and
+    ``total_pairs_per_record`` the sum over the chosen rules. A block larger than
+    ``max_block_size`` is capped: each of its records is paired with the next ``window``
+    records in record order instead of all of them, and the block is reported.
+    """
+
+    pairs_per_record: float = 5.0
+    total_pairs_per_record: float = 40.0
+    min_rule_budget: int = 20_000
+    max_block_size: int = 1000
+    window: int = 100
+
+
+def key_columns(records: pd.DataFrame) -> list[str]:
+    """The prepared columns of ``records`` that can serve as blocking keys."""
+    named = [c for c in KEY_COLUMNS if c in records]
+    generic = [
+        c for c in records.columns
+        if c.startswith("x_") and records[c].dtype == object and f"{c}_ph" not in records
+    ]
+    generic_ph = [c for c in records.columns if c.startswith("x_") and c.endswith("_ph")]
+    dates = [c for c in records.columns if c.startswith("x_") and records[c].dtype == np.float64]
+    return named + generic + generic_ph + dates
+
+
+def is_list_key(column: str) -> bool:
+    return KEY_COLUMNS.get(column, False)
+
+
+def key_codes(records: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
+    """(record positions, block code) for every record that has all keys of the rule.
+
+    A list key (several phones) gives a record one entry per item.
+    """
+    positions = np.arange(len(records))
+    combined: np.ndarray | None = None
+    for key in rule.keys:
+        values = records[key]
+        if is_list_key(key):
+            exploded = values.str.split(LIST_SEPARATOR).explode().dropna()
+            codes, _ = pd.factorize(exploded)
+            positions = exploded.index.to_numpy()
+            combined = codes.astype(np.int64)
+            continue
+        codes, uniques = pd.factorize(values)
+        codes = codes.astype(np.int64)
+        if combined is None:
+            combined = codes
+        else:
+            combined = np.where((combined < 0) | (codes < 0), -1, combined * len(uniques) + codes)
+    assert combined is not None
+    present = combined >= 0
+    return positions[present], combined[present]
+
+
+def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
+    """How many pairs blocks with these codes create, with oversized blocks capped."""
+    _, sizes = np.unique(codes, return_counts=True)
+    normal = sizes[sizes <= options.max_block_size]
+    capped = sizes[sizes > options.max_block_size]
+    return int((normal * (normal - 1) // 2).sum() + (capped * options.window).sum())
+
+
+def choose_rules(records: pd.DataFrame, options: BlockingOptions) -> list[BlockingRule]:
+    """Rules within budget, most selective first, from single keys and pairs of keys."""
+    keys = key_columns(records)
+    n = len(records)
+    rule_budget = max(options.min_rule_budget, int(options.pairs_per_record * n))
+    total_budget = max(options.min_rule_budget, int(options.total_pairs_per_record * n))
+    singles = [BlockingRule((k,)) for k in keys]
+    estimates = {r: estimate_pairs(key_codes(records, r)[1], options) for r in singles}
+    chosen_singles = {r.keys[0] for r in singles if estimates[r] <= rule_budget}
+    single_valued = [k for k in keys if not is_list_key(k) and k not in chosen_singles]
+    for a, b in itertools.combinations(single_valued, 2):
+        rule = BlockingRule((a, b))
+        estimates[rule] = estimate_pairs(key_codes(records, rule)[1], options)
+    ranked = sorted(
+        (r for r, e in estimates.items() if e <= rule_budget and (len(r.keys) > 1 or r.keys[0] in chosen_singles)),
+        key=lambda r: (estimates[r], r.keys),
+    )
+    rules: list[BlockingRule] = []
+    spent = 0
+    for rule in ranked:
+        if rules and spent + estimates[rule] > total_budget:
+            continue
+        rules.append(rule)
+        spent += estimates[rule]
+    return rules

@@ -1,0 +1,282 @@
+"""The ``linker`` command: dedupe, link, evaluate, train.
+
+Exit status: 0 done; 2 the input or an option is unusable (the one-line message names the
+file, row and column; no output is written); 1 an internal error (``--debug`` shows the
+traceback). Outputs are written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from tqdm import tqdm
+
+from linker import evaluate
+from linker.errors import LinkerError
+from linker.io import atomic_path, read_table, write_csv
+from linker.pipeline import (
+    DEFAULT_THRESHOLD,
+    ColumnPlan,
+    Outcome,
+    Settings,
+    SourceTable,
+    dedupe,
+    link,
+    plan_columns,
+    prepare_sources,
+    score_pairs,
+)
+from linker.prepare import PrepareOptions, parse_map_option
+from linker.prepare.dates import DATE_ORDERS
+
+T = TypeVar("T")
+
+
+class Console:
+    """Messages and progress bars on stderr, silenced by ``--quiet``."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(f"linker: {message}", file=sys.stderr)
+
+    def progress(self, items: Iterable[T], description: str, total: int) -> Iterable[T]:
+        return tqdm(
+            items, desc=description, total=total, disable=self.quiet, delay=1.0,
+            file=sys.stderr, leave=False,
+        )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, type=Path, help="output CSV")
+    parser.add_argument("--id-column", default="record_id", help="id column (default record_id)")
+    parser.add_argument("--map", dest="mapping", help="column=field,... overrides the guessed mapping")
+    parser.add_argument("--ignore", default="", help="columns not to compare: col,col")
+    parser.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD,
+        help=f"match probability at or above which a pair matches (default {DEFAULT_THRESHOLD})",
+    )
+    parser.add_argument(
+        "--model", default="auto",
+        help="auto (trained model if one exists, else unsupervised), unsupervised, trained, "
+        "or a model manifest path (default auto)",
+    )
+    parser.add_argument("--scores", type=Path, help="write every scored candidate pair here")
+    parser.add_argument("--stats", type=Path, help="write run statistics (JSON) here")
+    parser.add_argument("--rejects", type=Path, help="write row-level problems (CSV) here")
+    parser.add_argument("--date-order", choices=DATE_ORDERS, help="day/month order (default: guessed)")
+    parser.add_argument("--region", default="FR", help="default phone region (default FR)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or messages")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linker", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dedupe_cmd = commands.add_parser("dedupe", help="cluster the records of one file")
+    dedupe_cmd.add_argument("input", type=Path, help="CSV or Parquet file")
+    _add_run_options(dedupe_cmd)
+
+    link_cmd = commands.add_parser("link", help="match the records of two files")
+    link_cmd.add_argument("left", type=Path)
+    link_cmd.add_argument("right", type=Path)
+    _add_run_options(link_cmd)
+    link_cmd.add_argument("--one-to-one", action="store_true", help="at most one partner each")
+
+    train_cmd = commands.add_parser("train", help="train a classifier from a file with truth")
+    train_cmd.add_argument("input", type=Path)
+    train_cmd.add_argument("--truth", required=True, type=Path, help="CSV record_id,entity_id")
+    train_cmd.add_argument("--model-dir", type=Path, help="where to save (default: the default model)")
+    train_cmd.add_argument("--id-column", default="record_id")
+    train_cmd.add_argument("--map", dest="mapping")
+    train_cmd.add_argument("--ignore", default="")
+    train_cmd.add_argument("--date-order", choices=DATE_ORDERS)
+    train_cmd.add_argument("--region", default="FR")
+    train_cmd.add_argument("--quiet", action="store_true")
+    train_cmd.add_argument("--debug", action="store_true")
+
+    eval_cmd = commands.add_parser("evaluate", help="measure clusters or pairs against truth")
+    eval_cmd.add_argument("--truth", required=True, type=Path, help="CSV record_id,entity_id[,source]")
+    found = eval_cmd.add_mutually_exclusive_group(required=True)
+    found.add_argument("--clusters", type=Path, help="CSV record_id,cluster_id")
+    found.add_argument("--pairs", type=Path, help="CSV left_id,right_id")
+    eval_cmd.add_argument("--scores", type=Path, help="CSV left_id,right_id,match_probability")
+    eval_cmd.add_argument("--out-dir", type=Path, help="write summary.md and plots here")
+    eval_cmd.add_argument("--debug", action="store_true")
+    return parser
+
+
+def _load(paths: list[Path], args: argparse.Namespace, console: Console) -> tuple[
+    list[SourceTable], ColumnPlan, pd.DataFrame
+]:
+    tables, rejects = [], []
+    for path in paths:
+        table = read_table(path, args.id_column)
+        console.say(table.describe())
+        tables.append(SourceTable(table.name, table.frame, table.rows))
+        rejects.append(table.rejects)
+    overrides = parse_map_option(args.mapping)
+    ignore = {c.strip() for c in args.ignore.split(",") if c.strip()}
+    plan = plan_columns(tables, args.id_column, overrides, ignore)
+    for line in plan.describe():
+        console.say(line)
+    return tables, plan, pd.concat(rejects, ignore_index=True)
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    paths = [args.input] if args.command == "dedupe" else [args.left, args.right]
+    settings = Settings(
+        threshold=args.threshold,
+        model=args.model,
+        prepare=PrepareOptions(date_order=args.date_order, region=args.region),
+        one_to_one=getattr(args, "one_to_one", False),
+    )
+    tables, plan, read_rejects = _load(paths, args, console)
+    prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
+    rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
+    if len(rejects):
+        console.say(f"{len(rejects)} value(s) rejected and treated as missing"
+                    + ("" if args.rejects else " (list them with --rejects)"))
+    outcome = score_pairs(
+        prepared, settings, link_only=args.command == "link", progress=console.progress
+    )
+    console.say(f"model: {outcome.stats['model']['kind']}; {outcome.blocking.count} candidate pairs")
+    if args.command == "dedupe":
+        result = dedupe(outcome, settings.threshold)
+        summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
+    else:
+        result = link(outcome, settings.threshold, settings.one_to_one)
+        summary = f"{len(result)} matched pairs"
+    outputs: dict[Path, pd.DataFrame] = {args.out: result}
+    if args.scores:
+        outputs[args.scores] = _scores_for_output(outcome, args.command == "dedupe")
+    if args.rejects:
+        outputs[args.rejects] = rejects
+    for path, frame in outputs.items():
+        write_csv(frame, path)
+    if args.stats:
+        stats = _stats(outcome, plan, settings, tables, rejects, summary)
+        with atomic_path(args.stats) as tmp:
+            tmp.write_text(json.dumps(stats, indent=2, default=str))
+    console.say(f"{summary}; wrote {', '.join(str(p) for p in [*outputs, args.stats] if p)}")
+    return 0
+
+
+def _scores_for_output(outcome: Outcome, order_ids: bool) -> pd.DataFrame:
+    scores = outcome.scores_frame()
+    if order_ids:
+        swap = scores["left_id"].astype(str) > scores["right_id"].astype(str)
+        scores.loc[swap, ["left_id", "right_id"]] = scores.loc[swap, ["right_id", "left_id"]].to_numpy()
+    return scores
+
+
+def _stats(
+    outcome: Outcome,
+    plan: ColumnPlan,
+    settings: Settings,
+    tables: list[SourceTable],
+    rejects: pd.DataFrame,
+    summary: str,
+) -> dict[str, Any]:
+    return {
+        **outcome.stats,
+        "inputs": {t.name: len(t.frame) for t in tables},
+        "columns": plan.as_dict(),
+        "threshold": settings.threshold,
+        "rejects": len(rejects),
+        "rejects_by_column": rejects.groupby("column").size().to_dict() if len(rejects) else {},
+        "result": summary,
+    }
+
+
+def _train(args: argparse.Namespace, console: Console) -> int:
+    from linker.models import PairClassifier
+    from linker.pipeline import default_model_dir, train_features
+
+    tables, plan, _ = _load([args.input], args, console)
+    settings = Settings(prepare=PrepareOptions(date_order=args.date_order, region=args.region))
+    prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
+    truth = evaluate.read_truth(args.truth)
+    features, labels = train_features(prepared, truth, replace(settings, model="unsupervised"))
+    model = PairClassifier().fit(features, labels)
+    directory = args.model_dir or default_model_dir()
+    manifest = model.save(directory, {"columns": plan.as_dict()})
+    console.say(f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
+                f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    truth_frame = pd.read_csv(args.truth, dtype=str)
+    truth = evaluate.read_truth(args.truth)
+    sides = truth_frame.set_index("record_id")["source"] if "source" in truth_frame else None
+    sections: dict[str, Any] = {}
+    if args.clusters:
+        clusters = pd.read_csv(args.clusters, dtype=str)
+        sections["cluster"] = evaluate.cluster_scores(clusters, truth)
+        pairs = _pairs_in_clusters(clusters)
+    else:
+        pairs = pd.read_csv(args.pairs, dtype=str)
+    sections["pairwise"] = evaluate.pair_scores(pairs, truth, sides)
+    scored = None
+    if args.scores:
+        scored = pd.read_csv(args.scores, dtype={"left_id": str, "right_id": str})
+        sections["blocking_recall"] = evaluate.blocking_recall(scored, truth, sides)
+    for name, value in sections.items():
+        if isinstance(value, float):
+            print(f"{name}: {value:.4f}")
+        else:
+            print(f"{name}: precision {value.precision:.4f} recall {value.recall:.4f} "
+                  f"f1 {value.f1:.4f}")
+    if args.out_dir:
+        written = evaluate.write_report(
+            args.out_dir, title="linker evaluation", sections=sections, scored=scored,
+            truth=truth, link_sides=sides,
+        )
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _pairs_in_clusters(clusters: pd.DataFrame) -> pd.DataFrame:
+    members = clusters[clusters.duplicated("cluster_id", keep=False)]
+    pairs = members.merge(members, on="cluster_id", suffixes=("_l", "_r"))
+    pairs = pairs[pairs["record_id_l"] < pairs["record_id_r"]]
+    return pd.DataFrame({"left_id": pairs["record_id_l"], "right_id": pairs["record_id_r"]})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``linker`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    console = Console(getattr(args, "quiet", False))
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "train":
+            return _train(args, console)
+        return _run(args, console)
+    except LinkerError as exc:
+        print(f"linker: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"linker: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Vectorised comparators: two aligned arrays of values in, one similarity per pair out.
+
+Every comparator takes the left and right values of all pairs at once and returns floats in
+[0, 1], NaN where either side is missing. String metrics call ``rapidfuzz.process.cpdist``
+once per column (it scores a missing value as 0, so missing values are masked to NaN here).
+``COMPARATORS`` is the list of what exists; specs name comparators by these keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+Comparator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+LIST_SEPARATOR = "|"
+_PLACEHOLDER_DAY_MONTH = (101, 1231, 701)  # MMDD of 01/01, 31/12, 01/07
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _string_metric(scorer: Callable[..., float], scale: float = 1.0) -> Comparator:
+    def compare(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        missing = _missing(left) | _missing(right)
+        if len(left) == 0:
+            return np.empty(0, dtype=np.float64)
+        left_text = np.where(missing, "", left).astype(object)
+        right_text = np.where(missing, "", right).astype(object)
+        scores = process.cpdist(left_text, right_text, scorer=scorer, workers=-1, dtype=np.float64)
+        scores = np.asarray(scores, dtype=np.float64) / scale
+        scores[missing] = np.nan
+        return scores
+
+    return compare
+
+
+def exact(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1.0 when equal, 0.0 when different."""
+    missing = _missing(left) | _missing(right)
+    scores = (left == right).astype(np.float64)
+    scores[missing] = np.nan
+    return scores
+
+
+def relative_number(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1 - |a - b| / max(|a|, |b|): 1.0 equal, 0.0 opposite or one of them zero."""
+    a = np.asarray(left, dtype=np.float64)
+    b = np.asarray(right, dtype=np.float64)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = 1.0 - np.abs(a - b) / scale
+    scores = np.where(scale == 0, 1.0, np.clip(scores, 0.0, 1.0))
+    scores[np.isnan(a) | np.isnan(b)] = np.nan
+    return scores
+
+
+def _digits(code: np.ndarray) -> np.ndarray:
+    """The eight digits of YYYYMMDD codes, one column per digit."""
+    powers = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+    return (code.astype(np.int64)[:, None] // powers) % 10
+
+
+def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Graded agreement of two ``YYYYMMDD`` date codes (unknown parts 00).
+
+    1.0 same day; 0.9 same day but a placeholder such as 01/01 (a default, weak evidence);
+    0.8 day and month swapped, one digit wrong or two adjacent digits swapped; 0.6 same year
+    and month; 0.5 same year; 0.3 one year apart; 0.0 otherwise.
+    """
+    a = np.asarray(left, dtype=np.float64)
+    b = np.asarray(right, dtype=np.float64)
+    missing = np.isnan(a) | np.isnan(b)
+    a_code = np.where(missing, 0, a).astype(np.int64)
+    b_code = np.where(missing, 0, b).astype(np.int64)
+    year_a, year_b = a_code // 10000, b_code // 10000
+    month_a, month_b = (a_code // 100) % 100, (b_code // 100) % 100
+    day_a, day_b = a_code % 100, b_code % 100
+    both_days = (day_a > 0) & (day_b > 0) & (month_a > 0) & (month_b > 0)
+
+    digits_a, digits_b = _digits(a_code), _digits(b_code)
+    differ = digits_a != digits_b
+    n_differ = differ.sum(axis=1)
+    adjacent_swap = (n_differ == 2) & np.any(
+        differ[:, :-1]
+        & differ[:, 1:]
+        & (digits_a[:, :-1] == digits_b[:, 1:])
+        & (digits_a[:, 1:] == digits_b[:, :-1]),
+        axis=1,
+    )
+    swapped = (day_a == month_b) & (month_a == day_b) & (year_a == year_b) & (day_a <= 12)
+    placeholder = np.isin((a_code % 10000), _PLACEHOLDER_DAY_MONTH)
+
+    scores = np.zeros(len(a), dtype=np.float64)
+    scores[np.abs(year_a - year_b) == 1] = 0.3
+    scores[year_a == year_b] = 0.5
+    scores[(year_a == year_b) & (month_a == month_b) & (month_a > 0)] = 0.6
+    near = both_days & ((n_differ == 1) | adjacent_swap | swapped)
+    scores[near] = 0.8
+    same = both_days & (a_code == b_code)
+    scores[same & placeholder] = 0.9
+    scores[same & ~placeholder] = 1.0
+    scores[missing] = np.nan
+    return scores
+
+
+def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
+    missing = _missing(left) | _missing(right)
+    scores = np.zeros(len(left), dtype=np.float64)
+    present = np.flatnonzero(~missing)
+    if len(present):
+        lists_l = pd.Series(left[present], index=present).str.split(LIST_SEPARATOR).explode()
+        lists_r = pd.Series(right[present], index=present).str.split(LIST_SEPARATOR).explode()
+        pairs_l = pd.DataFrame({"pair": lists_l.index, "item": lists_l.to_numpy()})
+        pairs_r = pd.DataFrame({"pair": lists_r.index, "item": lists_r.to_numpy()})
+        found = pairs_l.merge(pairs_r, on=["pair", "item"])["pair"].unique()
+        scores[found] = 1.0
+    scores[missing] = np.nan
+    return scores
+
+
+COMPARATORS: dict[str, Comparator] = {
+    "exact": exact,
+    "jaro_winkler": _string_metric(JaroWinkler.normalized_similarity),
+    "levenshtein": _string_metric(Levenshtein.normalized_similarity),
+    "token_sort": _string_metric(fuzz.token_sort_ratio, scale=100.0),
+    "token_set": _string_metric(fuzz.token_set_ratio, scale=100.0),
+    "relative_number": relative_number,
+    "date": date_agreement,
+    "shared_item": shared_item,
+}

@@ -1,0 +1,122 @@
+"""Comparison specs and the person feature set: (records, pairs) -> feature frame.
+
+A ``Comparison`` names one feature column: which prepared column of the left and right record
+to compare, with which registered comparator, and the similarity thresholds that cut it into
+levels for the Fellegi-Sunter model (level 0 below every threshold, level k when the k-th
+threshold from the bottom is reached). ``person_comparisons`` picks the comparisons that the
+prepared columns allow; ``compare_pairs`` computes them for arrays of pair positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linker.compare.comparators import COMPARATORS
+from linker.errors import ConfigError, UnknownComparatorError
+
+SHORT_NAMES = {
+    "exact": "exact",
+    "jaro_winkler": "jw",
+    "levenshtein": "lev",
+    "token_sort": "tsort",
+    "token_set": "tset",
+    "relative_number": "rel",
+    "date": "date",
+    "shared_item": "shared",
+}
+NAME_LEVELS = (1.0, 0.92, 0.8)
+DATE_LEVELS = (1.0, 0.9, 0.8, 0.6, 0.5, 0.3)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One feature: ``comparator(records[left][l], records[right][r])`` for each pair."""
+
+    left: str
+    comparator: str
+    levels: tuple[float, ...]
+    right: str | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.comparator not in COMPARATORS:
+            known = ", ".join(COMPARATORS)
+            raise UnknownComparatorError(
+                f"unknown comparator {self.comparator!r}; known: {known}"
+            )
+        if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
+            raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
+
+    @property
+    def name(self) -> str:
+        """The feature column: ``family_name_jw``, ``given_name_family_name_jw``..."""
+        sides = self.left if self.right in (None, self.left) else f"{self.left}_{self.right}"
+        return self.label or f"{sides}_{SHORT_NAMES[self.comparator]}"
+
+    def level(self, similarity: np.ndarray) -> np.ndarray:
+        """Level per pair: -1 missing, 0 below every threshold, len(levels) at the top."""
+        thresholds = np.asarray(self.levels[::-1])
+        levels = np.searchsorted(thresholds, np.nan_to_num(similarity, nan=-1.0), side="right")
+        return np.where(np.isnan(similarity), -1, levels).astype(np.int8)
+
+
+_FIELD_COMPARISONS: dict[str, list[Comparison]] = {
+    "given_name": [Comparison("given_name", "jaro_winkler", NAME_LEVELS)],
+    "family_name": [Comparison("family_name", "jaro_winkler", NAME_LEVELS)],
+    "full_name": [Comparison("full_name", "token_sort", (1.0, 0.9, 0.75))],
+    "aliases": [Comparison("aliases", "shared_item", (1.0,))],
+    "father_name": [Comparison("father_name", "jaro_winkler", NAME_LEVELS)],
+    "mother_name": [Comparison("mother_name", "jaro_winkler", NAME_LEVELS)],
+    "dob": [Comparison("dob", "date", DATE_LEVELS)],
+    "sex": [Comparison("sex", "exact", (1.0,))],
+    "birth_place": [Comparison("birth_place", "jaro_winkler", (1.0, 0.9))],
+    "nationality": [Comparison("nationality", "jaro_winkler", (1.0, 0.9))],
+    "address": [Comparison("address", "token_sort", (1.0, 0.9, 0.7))],
+    "postcode": [Comparison("postcode", "levenshtein", (1.0, 0.75))],
+    "city": [Comparison("city", "jaro_winkler", (1.0, 0.9))],
+    "country": [Comparison("country", "exact", (1.0,))],
+    "phones": [Comparison("phones", "shared_item", (1.0,))],
+    "emails": [Comparison("emails", "shared_item", (1.0,))],
+    "documents": [Comparison("documents", "shared_item", (1.0,))],
+    "ibans": [Comparison("ibans", "shared_item", (1.0,))],
+    "name_native": [Comparison("name_native", "token_sort", (1.0, 0.9))],
+}
+_GENERIC_COMPARISONS = {
+    "text": ("jaro_winkler", NAME_LEVELS),
+    "code": ("levenshtein", (1.0, 0.8)),
+    "number": ("relative_number", (1.0, 0.95, 0.8)),
+    "date": ("date", DATE_LEVELS),
+}
+
+
+def person_comparisons(fields: list[str], generic: dict[str, str]) -> list[Comparison]:
+    """The comparisons for the prepared person fields and generic columns present."""
+    comparisons = [c for field in fields for c in _FIELD_COMPARISONS.get(field, [])]
+    if "given_name" in fields and "family_name" in fields:
+        # First and last name swapped between the two records.
+        comparisons.append(
+            Comparison("given_name", "jaro_winkler", (0.92,), right="family_name")
+        )
+    for column, kind in generic.items():
+        comparator, levels = _GENERIC_COMPARISONS[kind]
+        comparisons.append(Comparison(column, comparator, levels))
+    return comparisons
+
+
+def compare_pairs(
+    records: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    comparisons: list[Comparison],
+) -> pd.DataFrame:
+    """Feature frame: one float column per comparison, one row per pair (NaN = missing)."""
+    features: dict[str, np.ndarray] = {}
+    for comparison in comparisons:
+        values_l = records[comparison.left].to_numpy()
+        values_r = records[comparison.right or comparison.left].to_numpy()
+        compare = COMPARATORS[comparison.comparator]
+        features[comparison.name] = compare(values_l[left], values_r[right])
+    return pd.DataFrame(features)

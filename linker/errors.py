@@ -1,0 +1,58 @@
+"""The one exception tree of the library.
+
+``LinkerError`` is the root; callers catch it to tell the user what went wrong.
+
+- ``InputError``: an input file or frame cannot be used as a whole (missing or duplicate ids,
+  unreadable, empty, not a table). It names the file, row and column when known. Fix the input.
+- ``ConfigError``: a setting is wrong (unknown field in a column mapping, unknown comparator,
+  bad threshold). Fix the option.
+- ``UnknownComparatorError``: a ``ConfigError`` for a comparator name that is not registered.
+- ``ModelError``: a model cannot be found, read or applied. Train one or pick another.
+
+Row-level problems (one unparseable date, one malformed phone) are not exceptions: the value is
+treated as missing and reported as a reject.
+"""
+
+from __future__ import annotations
+
+
+class LinkerError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+class InputError(LinkerError):
+    """An input cannot be used as a whole; the message names the file, row and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        where = ", ".join(
+            part
+            for part in (
+                file and f"file {file}",
+                row is not None and f"row {row}",
+                column and f"column {column!r}",
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigError(LinkerError):
+    """A setting or option is invalid; the message says which values are accepted."""
+
+
+class UnknownComparatorError(ConfigError):
+    """A comparator name that is not in ``COMPARATORS``."""
+
+
+class ModelError(LinkerError):
+    """A model cannot be found, read or applied."""

@@ -1,0 +1,224 @@
+"""Reading input tables and writing outputs without ever leaving half a file.
+
+A table is read as strings (ids are kept exactly as written); empty cells are missing values.
+CSV files may be comma- or semicolon-separated, UTF-8 or cp1252: both are detected and
+reported. Parquet files are read with pyarrow. Rows are numbered as a spreadsheet shows them:
+for CSV the header is row 1 and the first record row 2; for Parquet the first record is row 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from linker.errors import InputError
+
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Table:
+    """One input file: its records (as strings) and how it was read."""
+
+    name: str
+    frame: pd.DataFrame
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+    def describe(self) -> str:
+        if self.format == "csv":
+            sep = "comma" if self.delimiter == "," else "semicolon"
+            return f"{self.name}: CSV, {self.encoding}, {sep}-separated, {len(self.frame)} rows"
+        return f"{self.name}: Parquet, {len(self.frame)} rows"
+
+
+def read_table(path: Path, id_column: str) -> Table:
+    """Read a CSV or Parquet file of records keyed by ``id_column``.
+
+    Raises ``InputError`` for problems with the file as a whole: missing, unreadable, binary,
+    empty, no id column, empty or duplicate ids. CSV rows with the wrong number of fields are
+    kept out and listed in ``Table.rejects``.
+    """
+    name = str(path)
+    if not path.exists():
+        raise InputError("no such file", file=name)
+    if path.is_dir():
+        raise InputError("is a directory, expected a CSV or Parquet file", file=name)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=name) from exc
+    if not raw.strip():
+        raise InputError("file is empty", file=name)
+    if raw[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
+        table = _read_parquet(path, name)
+    else:
+        table = _read_csv(raw, name)
+    _check_ids(table, id_column)
+    return table
+
+
+def _read_parquet(path: Path, name: str) -> Table:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for a corrupt file
+        raise InputError(f"not a readable Parquet file ({exc})", file=name) from exc
+    for column in frame.columns:
+        frame[column] = _parquet_column_as_text(frame[column])
+    frame.columns = [str(c) for c in frame.columns]
+    rows = pd.Series(range(1, len(frame) + 1), dtype="int64")
+    return Table(name, frame.reset_index(drop=True), "parquet", rows=rows)
+
+
+def _parquet_column_as_text(column: pd.Series) -> pd.Series:
+    def as_text(value: object) -> object:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+            items = value.tolist() if hasattr(value, "tolist") else value
+            if isinstance(items, list):
+                return "|".join(str(v) for v in items if v is not None) or None
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        return str(value)
+
+    return column.map(as_text).astype(object)
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    if b"\x00" in raw[:_SNIFF_BYTES]:
+        raise InputError("looks like a binary file, not a CSV or Parquet table", file=name)
+    try:
+        return raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputError("neither UTF-8 nor cp1252 text", file=name) from exc
+
+
+def _delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _read_csv(raw: bytes, name: str) -> Table:
+    text, encoding = _decode(raw, name)
+    header_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise InputError(f"no header row ({exc})", file=name) from exc
+    header = [h.strip() for h in header]
+    if len(header) < 2 or any(not h for h in header):
+        raise InputError(
+            "not a table: the header needs at least two named columns "
+            f"separated by ',' or ';' (found {header_line[:80]!r})",
+            file=name,
+        )
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise InputError(f"duplicate column names {duplicated}", file=name, row=1)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    rejects: list[dict[str, object]] = []
+    width = len(header)
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if len(fields) != width:
+                rejects.append(
+                    {
+                        "file": name,
+                        "row": line,
+                        "column": "",
+                        "value": delimiter.join(fields)[:200],
+                        "reason": f"expected {width} fields, found {len(fields)}; row skipped",
+                    }
+                )
+                continue
+            records.append(fields)
+            rows.append(line)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV ({exc})", file=name, row=reader.line_num) from exc
+    if not records:
+        raise InputError("no records after the header", file=name)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame = frame.apply(lambda col: col.str.strip()).replace("", None)
+    return Table(
+        name,
+        frame,
+        "csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        rows=pd.Series(rows, dtype="int64"),
+        rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
+    )
+
+
+def _check_ids(table: Table, id_column: str) -> None:
+    frame = table.frame
+    if id_column not in frame.columns:
+        raise InputError(
+            f"no id column (columns are {list(frame.columns)}); name it with --id-column",
+            file=table.name,
+            row=1 if table.format == "csv" else None,
+            column=id_column,
+        )
+    ids = frame[id_column]
+    missing = ids.isna()
+    if missing.any():
+        position = int(missing.to_numpy().nonzero()[0][0])
+        raise InputError(
+            f"{int(missing.sum())} record(s) have an empty id",
+            file=table.name,
+            row=int(table.rows.iloc[position]),
+            column=id_column,
+        )
+    duplicated = ids.duplicated(keep=False)
+    if duplicated.any():
+        first = ids[duplicated].iloc[0]
+        where = table.rows[(ids == first).to_numpy()].tolist()
+        raise InputError(
+            f"duplicate id {first!r} on rows {where[:5]} "
+            f"({int(ids.duplicated().sum())} duplicate id(s) in all)",
+            file=table.name,
+            row=int(where[1]),
+            column=id_column,
+        )
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as UTF-8 CSV atomically (temporary name, then rename)."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)

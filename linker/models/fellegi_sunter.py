@@ -1,0 +1,171 @@
+"""Unsupervised Fellegi-Sunter model: per-comparison match weights learned by EM.
+
+Each comparison cuts its similarity into levels. For a pair, level ``l`` of comparison ``k`` has
+probability ``m[k][l]`` among matches and ``u[k][l]`` among non-matches; the comparisons are
+assumed independent given the match status, so the Bayes factor of a pair is the product of
+``m / u`` over its comparisons (missing values contribute nothing).
+
+``u`` is estimated from random record pairs (almost all non-matches), as Splink does; ``m`` and
+the share of matches ``lambda_`` among candidate pairs are learned by EM on the candidates.
+Every score is explained by its per-comparison ``log2(m / u)`` weights, which add up to the
+pair's log2 Bayes factor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from linker.compare.features import Comparison
+from linker.errors import ModelError
+
+_PSEUDO = 1.0  # Laplace smoothing of level counts
+
+
+def levels_of(features: pd.DataFrame, comparisons: list[Comparison]) -> np.ndarray:
+    """Level matrix (pairs x comparisons, int8, -1 = missing) of a feature frame."""
+    columns = [c.level(features[c.name].to_numpy(dtype=np.float64)) for c in comparisons]
+    if not columns:
+        return np.empty((len(features), 0), dtype=np.int8)
+    return np.column_stack(columns).astype(np.int8)
+
+
+class FellegiSunter:
+    """Fellegi-Sunter model over the levels of ``comparisons``; ``fit`` runs EM."""
+
+    kind = "unsupervised"
+
+    def __init__(
+        self,
+        comparisons: list[Comparison],
+        *,
+        max_iter: int = 100,
+        tol: float = 1e-6,
+        initial_lambda: float = 0.1,
+    ) -> None:
+        self.comparisons = comparisons
+        self.max_iter = max_iter
+        self.tol = tol
+        self.initial_lambda = initial_lambda
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(c.levels) + 1 for c in self.comparisons]
+
+    def fit(self, levels: np.ndarray, random_levels: np.ndarray) -> FellegiSunter:
+        """Estimate ``u_`` from random pairs, then ``m_`` and ``lambda_`` by EM on candidates."""
+        if levels.shape[0] == 0:
+            raise ModelError("no candidate pairs to train the unsupervised model on")
+        self.u_ = [self._distribution(random_levels[:, k], None, s) for k, s in enumerate(self.sizes)]
+        self.m_ = [self._initial_m(s) for s in self.sizes]
+        self.lambda_ = self.initial_lambda
+        self.n_iter_ = 0
+        for iteration in range(1, self.max_iter + 1):
+            posterior = self._posterior(levels)
+            new_m = [self._distribution(levels[:, k], posterior, s) for k, s in enumerate(self.sizes)]
+            new_lambda = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
+            change = max(
+                [abs(new_lambda - self.lambda_)]
+                + [float(np.max(np.abs(a - b))) for a, b in zip(new_m, self.m_, strict=True)]
+            )
+            self.m_, self.lambda_, self.n_iter_ = new_m, new_lambda, iteration
+            if change < self.tol:
+                break
+        return self
+
+    @staticmethod
+    def _initial_m(size: int) -> np.ndarray:
+        # Matches mostly agree: mass rises geometrically towards the top level.
+        weights = 2.0 ** (3 * np.arange(size))
+        return weights / weights.sum()
+
+    @staticmethod
+    def _distribution(levels: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+        present = levels >= 0
+        counts = np.bincount(
+            levels[present], weights=None if weights is None else weights[present], minlength=size
+        ).astype(np.float64)
+        total_pseudo = _PSEUDO if weights is None else _PSEUDO * 1e-3
+        counts += total_pseudo
+        return counts / counts.sum()
+
+    def log2_weights(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair and comparison, ``log2(m / u)`` of its level (0 where missing)."""
+        self._check_fitted()
+        out = np.zeros(levels.shape, dtype=np.float64)
+        for k, (m, u) in enumerate(zip(self.m_, self.u_, strict=True)):
+            table = np.log2(m / u)
+            column = levels[:, k]
+            present = column >= 0
+            out[present, k] = table[column[present]]
+        return out
+
+    def _posterior(self, levels: np.ndarray) -> np.ndarray:
+        log2_bayes = self.log2_weights(levels).sum(axis=1)
+        prior = np.log2(self.lambda_ / (1 - self.lambda_))
+        return 1.0 / (1.0 + np.exp2(-np.clip(log2_bayes + prior, -1000, 1000)))
+
+    def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
+        """Match probability of each pair from its level matrix."""
+        return self._posterior(levels)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        """Match probability of each pair from its feature frame."""
+        return self._posterior(levels_of(features, self.comparisons))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "m_"):
+            raise ModelError("the Fellegi-Sunter model is not fitted; call fit first")
+
+    def weights_table(self) -> list[dict[str, Any]]:
+        """Readable per-comparison, per-level m, u and match weight."""
+        self._check_fitted()
+        rows = []
+        for comparison, m, u in zip(self.comparisons, self.m_, self.u_, strict=True):
+            bounds = ["below " + str(comparison.levels[-1])] + [
+                f">= {t}" for t in comparison.levels[::-1]
+            ]
+            for level, (mk, uk) in enumerate(zip(m, u, strict=True)):
+                rows.append(
+                    {
+                        "comparison": comparison.name,
+                        "level": level,
+                        "similarity": bounds[level],
+                        "m": float(mk),
+                        "u": float(uk),
+                        "match_weight": float(np.log2(mk / uk)),
+                    }
+                )
+        return rows
+
+    def to_manifest(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {
+            "kind": self.kind,
+            "lambda": self.lambda_,
+            "iterations": self.n_iter_,
+            "comparisons": [
+                {"name": c.name, "left": c.left, "right": c.right, "comparator": c.comparator,
+                 "levels": list(c.levels), "m": m.tolist(), "u": u.tolist()}
+                for c, m, u in zip(self.comparisons, self.m_, self.u_, strict=True)
+            ],
+        }
+
+
+def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
+    """Rebuild a fitted model from ``to_manifest`` output (applied as is, not refitted)."""
+    try:
+        comparisons = [
+            Comparison(c["left"], c["comparator"], tuple(c["levels"]), right=c["right"])
+            for c in manifest["comparisons"]
+        ]
+        model = FellegiSunter(comparisons)
+        model.m_ = [np.asarray(c["m"], dtype=np.float64) for c in manifest["comparisons"]]
+        model.u_ = [np.asarray(c["u"], dtype=np.float64) for c in manifest["comparisons"]]
+        model.lambda_ = float(manifest["lambda"])
+        model.n_iter_ = int(manifest.get("iterations", 0))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"not a Fellegi-Sunter manifest: {exc}") from exc
+    return model

@@ -1,0 +1,357 @@
+"""The only module that knows the order of the stages.
+
+prepare -> block -> compare -> score -> cluster. ``prepare_sources`` maps and prepares the
+input tables; ``score_pairs`` blocks, compares and scores; ``dedupe`` and ``link`` turn the
+scores into clusters or matched pairs. Every stage is timed into the run's statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from linker.blocking import BlockingOptions, BlockingResult, block_pairs, choose_rules
+from linker.cluster import cluster_pairs
+from linker.compare import Comparison, compare_pairs, person_comparisons
+from linker.errors import ConfigError, InputError, ModelError
+from linker.models import FellegiSunter, PairClassifier, levels_of
+from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
+from linker.prepare import (
+    PreparedRecords,
+    PrepareOptions,
+    guess_generic_kind,
+    map_columns,
+    prepare_records,
+    stack_records,
+)
+
+DEFAULT_THRESHOLD = 0.5
+MODEL_CHOICES = ("auto", "unsupervised", "trained")
+T = TypeVar("T")
+Progress = Callable[[Iterable[T], str, int], Iterable[T]]
+
+
+def no_progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
+    return items
+
+
+def default_model_dir() -> Path:
+    """Where ``linker train`` puts the default trained model (``$LINKER_HOME/models/person``)."""
+    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / "person"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run may tune; the defaults are what ``linker`` uses."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    model: str = "auto"
+    prepare: PrepareOptions = PrepareOptions()
+    blocking: BlockingOptions = BlockingOptions()
+    u_sample_pairs: int = 300_000
+    chunk_pairs: int = 400_000
+    seed: int = 0
+    one_to_one: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ConfigError(f"threshold {self.threshold} must be between 0 and 1 (exclusive)")
+
+
+@dataclass
+class SourceTable:
+    """One input: its name, raw string frame and file row numbers."""
+
+    name: str
+    frame: pd.DataFrame
+    rows: pd.Series
+
+
+@dataclass
+class ColumnPlan:
+    """How each input column is used: mapped to a canonical field, generic, or not at all."""
+
+    mapping: dict[str, dict[str, str]]
+    generic: dict[str, str]
+    unused: dict[str, list[str]]
+
+    def describe(self) -> list[str]:
+        lines = []
+        for source, mapping in self.mapping.items():
+            mapped = ", ".join(f"{c} -> {f}" for c, f in mapping.items()) or "nothing"
+            lines.append(f"{source}: mapped {mapped}")
+        for column, kind in self.generic.items():
+            lines.append(f"generic: {column} compared as {kind}")
+        for source, columns in self.unused.items():
+            if columns:
+                lines.append(f"{source}: not compared {', '.join(columns)}")
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"mapping": self.mapping, "generic": self.generic, "unused": self.unused}
+
+
+@dataclass
+class Outcome:
+    """A scored run: the records, candidate pairs, their probabilities and statistics."""
+
+    records: PreparedRecords
+    blocking: BlockingResult
+    probability: np.ndarray
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def scores_frame(self) -> pd.DataFrame:
+        """``left_id, right_id, match_probability`` for every candidate pair."""
+        ids = self.records.frame["record_id"].to_numpy()
+        return pd.DataFrame(
+            {
+                "left_id": ids[self.blocking.left],
+                "right_id": ids[self.blocking.right],
+                "match_probability": self.probability,
+            }
+        )
+
+
+class Timer:
+    """Wall time per stage, in seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def plan_columns(
+    tables: list[SourceTable], id_column: str, overrides: dict[str, str], ignore: set[str]
+) -> ColumnPlan:
+    """Map each table's columns; columns left unmapped in every table are compared generically."""
+    mapping = {
+        t.name: map_columns(
+            list(t.frame.columns), id_column=id_column, overrides=overrides, ignore=ignore,
+            file=t.name,
+        )
+        for t in tables
+    }
+    leftovers = [
+        [c for c in t.frame.columns if c != id_column and c not in ignore and c not in mapping[t.name]]
+        for t in tables
+    ]
+    shared = [c for c in leftovers[0] if all(c in rest for rest in leftovers[1:])]
+    generic = {
+        c: guess_generic_kind(pd.concat([t.frame[c] for t in tables], ignore_index=True))
+        for c in shared
+    }
+    unused = {
+        t.name: sorted(set(rest) - set(shared)) for t, rest in zip(tables, leftovers, strict=True)
+    }
+    return ColumnPlan(mapping, generic, unused)
+
+
+def prepare_sources(
+    tables: list[SourceTable], plan: ColumnPlan, id_column: str, options: PrepareOptions
+) -> PreparedRecords:
+    """Prepare each table with the plan and stack them into one records frame."""
+    parts = [
+        prepare_records(
+            t.frame, source=t.name, id_column=id_column, mapping=plan.mapping[t.name],
+            generic=plan.generic, options=options, rows=t.rows,
+        )
+        for t in tables
+    ]
+    prepared = stack_records(parts)
+    if not prepared.fields and not prepared.generic:
+        raise InputError("no column to compare: map some with --map or stop ignoring them")
+    return prepared
+
+
+def resolve_model(choice: str) -> tuple[str, Path | None]:
+    """(kind, path): ``auto`` is the default trained model if one exists, else unsupervised."""
+    if choice == "unsupervised":
+        return "unsupervised", None
+    if choice in ("trained", "auto"):
+        manifest = default_model_dir() / "manifest.json"
+        if manifest.exists():
+            return "trained", manifest
+        if choice == "trained":
+            raise ModelError(
+                f"no trained model at {manifest}; run 'linker train' first or use "
+                "--model unsupervised"
+            )
+        return "unsupervised", None
+    path = Path(choice)
+    if not path.exists():
+        raise ConfigError(
+            f"--model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file"
+        )
+    return "file", path
+
+
+def _random_pairs(
+    records: pd.DataFrame, count: int, link_only: bool, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Uniformly drawn distinct record pairs (across sources for a link job)."""
+    rng = np.random.default_rng(seed)
+    n = len(records)
+    if link_only:
+        sources = pd.factorize(records["source"])[0]
+        first, second = np.flatnonzero(sources == 0), np.flatnonzero(sources != 0)
+        left = rng.choice(first, count)
+        right = rng.choice(second, count)
+    else:
+        left = rng.integers(0, n, count)
+        right = rng.integers(0, n, count)
+    keep = left != right
+    return np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+
+
+def _chunks(count: int, size: int) -> list[slice]:
+    return [slice(start, min(start + size, count)) for start in range(0, max(count, 1), size)]
+
+
+def score_pairs(
+    prepared: PreparedRecords,
+    settings: Settings,
+    *,
+    link_only: bool,
+    progress: Progress[Any] = no_progress,
+) -> Outcome:
+    """Block, compare and score: the candidate pairs of ``prepared`` with probabilities."""
+    timer = Timer()
+    records = prepared.frame
+    with timer.stage("block"):
+        rules = choose_rules(records, settings.blocking)
+        blocking = block_pairs(records, rules, settings.blocking, link_only=link_only)
+    comparisons = person_comparisons(prepared.fields, prepared.generic)
+    kind, path = resolve_model(settings.model)
+
+    chunks = _chunks(blocking.count, settings.chunk_pairs)
+    with timer.stage("compare_and_score"):
+        if kind == "trained" or (path is not None and _manifest_kind(path) == "trained"):
+            model: Any = PairClassifier.load(path)  # type: ignore[arg-type]
+            probability = np.concatenate(
+                [
+                    model.predict_proba(compare_pairs(records, blocking.left[s], blocking.right[s], comparisons))
+                    for s in progress(chunks, "compare", len(chunks))
+                ]
+            )
+            model_stats: dict[str, Any] = {"kind": "trained", "path": str(path), "metrics": model.metrics_}
+        else:
+            levels = np.concatenate(
+                [
+                    levels_of(compare_pairs(records, blocking.left[s], blocking.right[s], comparisons), comparisons)
+                    for s in progress(chunks, "compare", len(chunks))
+                ]
+            ) if blocking.count else np.empty((0, len(comparisons)), dtype=np.int8)
+            if path is not None:
+                model = fellegi_sunter_from_manifest(json.loads(path.read_text()))
+                _check_same_comparisons(model.comparisons, comparisons, path)
+            else:
+                rand_l, rand_r = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
+                random_levels = levels_of(compare_pairs(records, rand_l, rand_r, comparisons), comparisons)
+                model = FellegiSunter(comparisons).fit(levels, random_levels)
+            probability = model.predict_proba_levels(levels) if blocking.count else np.empty(0)
+            model_stats = {
+                "kind": "unsupervised",
+                "path": str(path) if path else None,
+                "em_iterations": model.n_iter_,
+                "lambda": model.lambda_,
+                "weights": model.weights_table(),
+                "manifest": model.to_manifest(),
+            }
+    stats: dict[str, Any] = {
+        "records": len(records),
+        "candidates": blocking.count,
+        "blocking": blocking.stats(),
+        "comparisons": [c.name for c in comparisons],
+        "model": model_stats,
+        "timings": timer.seconds,
+    }
+    return Outcome(prepared, blocking, probability, stats)
+
+
+def _manifest_kind(path: Path) -> str:
+    manifest = path / "manifest.json" if path.is_dir() else path
+    try:
+        return str(json.loads(manifest.read_text()).get("kind", ""))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read model {path}: {exc}") from exc
+
+
+def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], path: Path) -> None:
+    if [c.name for c in fitted] != [c.name for c in wanted]:
+        raise ModelError(
+            f"model {path} was fitted on comparisons {[c.name for c in fitted]}, "
+            f"but this input gives {[c.name for c in wanted]}"
+        )
+
+
+def dedupe(outcome: Outcome, threshold: float) -> pd.DataFrame:
+    """``record_id, cluster_id`` for every record; a cluster is named by its smallest id."""
+    ids = outcome.records.frame["record_id"].astype(str).to_numpy()
+    labels = cluster_pairs(
+        len(ids), outcome.blocking.left, outcome.blocking.right, outcome.probability,
+        threshold=threshold,
+    )
+    clusters = pd.DataFrame({"record_id": ids, "label": labels})
+    clusters["cluster_id"] = clusters.groupby("label")["record_id"].transform("min")
+    return clusters[["record_id", "cluster_id"]]
+
+
+def link(outcome: Outcome, threshold: float, one_to_one: bool) -> pd.DataFrame:
+    """``left_id, right_id, match_probability`` of the pairs at or above ``threshold``."""
+    scores = outcome.scores_frame()
+    matches = scores[scores["match_probability"] >= threshold]
+    matches = matches.sort_values(
+        ["match_probability", "left_id", "right_id"], ascending=[False, True, True]
+    )
+    if one_to_one:
+        matches = _greedy_one_to_one(matches)
+    return matches.reset_index(drop=True)
+
+
+def _greedy_one_to_one(matches: pd.DataFrame) -> pd.DataFrame:
+    """Best pairs first, each record used once (matches are sorted by probability)."""
+    used_left: set[str] = set()
+    used_right: set[str] = set()
+    keep = []
+    for i, (a, b) in enumerate(zip(matches["left_id"], matches["right_id"], strict=True)):
+        if a not in used_left and b not in used_right:
+            used_left.add(a)
+            used_right.add(b)
+            keep.append(i)
+    return matches.iloc[keep]
+
+
+def train_features(
+    prepared: PreparedRecords, truth: pd.Series, settings: Settings
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features and labels of the blocked candidate pairs, labelled by ``truth`` entities."""
+    records = prepared.frame
+    unknown = ~records["record_id"].isin(truth.index)
+    if unknown.any():
+        raise InputError(
+            f"{int(unknown.sum())} record(s) have no entity in the truth file, "
+            f"for example {records['record_id'][unknown].iloc[0]!r}"
+        )
+    rules = choose_rules(records, settings.blocking)
+    blocking = block_pairs(records, rules, settings.blocking)
+    comparisons = person_comparisons(prepared.fields, prepared.generic)
+    features = compare_pairs(records, blocking.left, blocking.right, comparisons)
+    entity = truth.reindex(records["record_id"]).to_numpy()
+    labels = (entity[blocking.left] == entity[blocking.right]).astype(int)
+    return features, labels

@@ -1,0 +1,21 @@
+"""Preparation: column mapping, names, dates, identifiers -> the records frame."""
+
+from linker.prepare.columns import PERSON_FIELDS, map_columns, parse_map_option
+from linker.prepare.records import (
+    PreparedRecords,
+    PrepareOptions,
+    guess_generic_kind,
+    prepare_records,
+    stack_records,
+)
+
+__all__ = [
+    "PERSON_FIELDS",
+    "PrepareOptions",
+    "PreparedRecords",
+    "guess_generic_kind",
+    "map_columns",
+    "parse_map_option",
+    "prepare_records",
+    "stack_records",
+]

@@ -1,0 +1,90 @@
+"""Phones, emails, documents and sex: canonical forms through libraries, per distinct value.
+
+Each ``canonical_*`` function returns the canonical form of one value, or raises ``ValueError``
+with the reason; ``canonicalise_list`` applies one of them to ``|``-separated cells and collects
+the reasons for the rejects list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import phonenumbers
+
+LIST_SEPARATOR = "|"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+_SEX = {
+    "m": "M", "male": "M", "man": "M", "h": "M", "homme": "M", "masculin": "M", "1": "M",
+    "f": "F", "female": "F", "woman": "F", "femme": "F", "feminin": "F", "féminin": "F", "2": "F",
+}
+
+
+def canonical_phone(value: str, region: str) -> str:
+    """E.164 form: ``06 12 34 56 78`` and ``0033 6 12...`` are one number in region FR."""
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number ({exc})") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def canonical_email(value: str) -> str:
+    """Lower case; for gmail, dots and +tags of the local part dropped."""
+    text = value.strip().lower()
+    if not _EMAIL.match(text):
+        raise ValueError("not an email address")
+    local, _, domain = text.partition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def canonical_document(value: str) -> str:
+    """Upper case without separators; O/0, I/1, S/5, B/8 folded to digits for comparison."""
+    text = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    if not text:
+        raise ValueError("no letters or digits")
+    return text.translate(str.maketrans("OISB", "0158"))
+
+
+def canonical_sex(value: str) -> str:
+    key = value.strip().lower()
+    if key not in _SEX:
+        raise ValueError("unknown sex (expected M/F, male/female, homme/femme, 1/2)")
+    return _SEX[key]
+
+
+def canonicalise_list(
+    values: pd.Series, canonical: Callable[[str], str]
+) -> tuple[pd.Series, pd.Series]:
+    """Canonical ``|``-joined items of each cell, and the reason for each rejected cell.
+
+    Valid items of a cell are kept even when another item of the same cell is rejected.
+    """
+    lookup: dict[str, tuple[str | None, str | None]] = {}
+    for cell in pd.unique(values.dropna()):
+        kept: list[str] = []
+        reasons: list[str] = []
+        for item in str(cell).split(LIST_SEPARATOR):
+            if not item.strip():
+                continue
+            try:
+                form = canonical(item)
+            except ValueError as exc:
+                reasons.append(f"{item.strip()!r}: {exc}")
+                continue
+            if form not in kept:
+                kept.append(form)
+        lookup[cell] = (LIST_SEPARATOR.join(kept) or None, "; ".join(reasons) or None)
+    pairs = values.map(lookup)
+    forms = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None)
+    reasons = pairs.map(lambda p: p[1] if isinstance(p, tuple) else None)
+    return forms.astype(object), reasons.astype(object)

@@ -1,0 +1,221 @@
+"""Raw rows to the records frame: canonical, normalised columns plus comparison keys.
+
+``prepare_records`` is the stage's one entry point. For each mapped canonical field it writes
+normalised columns (``given_name``, ``given_name_ph``, ``dob``, ``phones``...); each
+unmapped column becomes a generic column ``x_<name>`` of a guessed kind (text, code, number,
+date). Row-level problems become rejects; the row is kept and the bad value is missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from linker.io import REJECT_COLUMNS
+from linker.prepare.columns import column_key
+from linker.prepare.dates import date_code, parse_dates, parse_one
+from linker.prepare.identifiers import (
+    canonical_document,
+    canonical_email,
+    canonical_phone,
+    canonical_sex,
+    canonicalise_list,
+)
+from linker.prepare.text import map_distinct, normalise_text, phonetic_key, sorted_tokens
+
+NAME_FIELDS = ("given_name", "family_name", "father_name", "mother_name")
+TEXT_FIELDS = ("birth_place", "nationality", "address", "city", "country", "name_native")
+GENERIC_KINDS = ("text", "code", "number", "date")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+[.,]\d*|\d*[.,]\d+)$")
+
+
+@dataclass
+class PreparedRecords:
+    """The records frame of one or more stacked sources, and what was prepared how."""
+
+    frame: pd.DataFrame
+    fields: list[str]
+    generic: dict[str, str]
+    mapping: dict[str, dict[str, str]] = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+
+@dataclass(frozen=True)
+class PrepareOptions:
+    date_order: str | None = None
+    region: str = "FR"
+
+
+def guess_generic_kind(values: pd.Series) -> str:
+    """text, code (integer-like identifiers), number (decimals) or date, from a sample."""
+    sample = pd.Series(pd.unique(values.dropna().astype(str)))
+    if sample.empty:
+        return "text"
+    sample = sample.sample(min(len(sample), 2000), random_state=0)
+    share = partial(_share, sample)
+    if share(lambda v: _looks_like_date(v)) >= 0.9:
+        return "date"
+    if share(lambda v: bool(_INTEGER.match(v.strip()))) >= 0.95:
+        return "code"
+    if share(lambda v: bool(_INTEGER.match(v.strip()) or _DECIMAL.match(v.strip()))) >= 0.95:
+        return "number"
+    return "text"
+
+
+def _share(sample: pd.Series, test: object) -> float:
+    assert callable(test)
+    return float(sample.map(test).mean())
+
+
+def _looks_like_date(value: str) -> bool:
+    text = value.strip()
+    if not re.search(r"\d{4}", text) or len(text) < 6:
+        return False
+    parsed = parse_one(text, "DMY")
+    return parsed.precision in ("day", "month")
+
+
+def prepare_records(
+    raw: pd.DataFrame,
+    *,
+    source: str,
+    id_column: str,
+    mapping: dict[str, str],
+    generic: dict[str, str],
+    options: PrepareOptions,
+    rows: pd.Series | None = None,
+) -> PreparedRecords:
+    """Prepare one source's raw string frame.
+
+    ``mapping`` gives the canonical field of each mapped column; ``generic`` the kind of each
+    column to compare generically (see ``guess_generic_kind``). ``rows`` are the file row
+    numbers used in rejects (default: 1-based positions).
+    """
+    raw = raw.reset_index(drop=True)
+    row_numbers = (
+        rows.reset_index(drop=True) if rows is not None else pd.Series(np.arange(1, len(raw) + 1))
+    )
+    out = pd.DataFrame({"record_id": raw[id_column].astype(str), "source": source})
+    rejects: list[pd.DataFrame] = []
+
+    def reject(column: str, values: pd.Series, reasons: pd.Series) -> None:
+        bad = reasons.notna() & values.notna()
+        if bad.any():
+            rejects.append(
+                pd.DataFrame(
+                    {
+                        "file": source,
+                        "row": row_numbers[bad].to_numpy(),
+                        "column": column,
+                        "value": values[bad].to_numpy(),
+                        "reason": reasons[bad].to_numpy(),
+                    }
+                )
+            )
+
+    for column, canonical in mapping.items():
+        values = raw[column]
+        if canonical in NAME_FIELDS:
+            out[canonical] = normalise_text(values)
+            out[f"{canonical}_ph"] = phonetic_key(out[canonical])
+        elif canonical in TEXT_FIELDS:
+            out[canonical] = normalise_text(values)
+        elif canonical == "full_name":
+            out["full_name"] = sorted_tokens(normalise_text(values))
+            out["full_name_ph"] = phonetic_key(out["full_name"])
+        elif canonical == "aliases":
+            out["aliases"] = map_distinct(values, _normalise_list)
+        elif canonical == "postcode":
+            out["postcode"] = map_distinct(values, lambda v: re.sub(r"\s+", "", str(v)).upper())
+        elif canonical == "dob":
+            dates = parse_dates(values, options.date_order)
+            out["dob"] = date_code(dates)
+            reject(column, values, dates["reason"])
+        elif canonical == "sex":
+            forms, reasons = canonicalise_list(values, canonical_sex)
+            out["sex"] = forms
+            reject(column, values, reasons)
+        else:
+            canonical_of = {
+                "phones": partial(canonical_phone, region=options.region),
+                "emails": canonical_email,
+                "documents": canonical_document,
+                "ibans": canonical_document,
+            }[canonical]
+            forms, reasons = canonicalise_list(values, canonical_of)
+            out[canonical] = forms
+            reject(column, values, reasons)
+
+    if "given_name" in out and "family_name" in out:
+        # Both names in alphabetical order: a first/last swap gives the same key.
+        both = (out["given_name_ph"].fillna("") + " " + out["family_name_ph"].fillna("")).str.strip()
+        out["names_sorted_ph"] = sorted_tokens(both.replace("", None))
+
+    for column, kind in generic.items():
+        name = f"x_{column_key(column)}"
+        values = raw[column]
+        if kind == "date":
+            dates = parse_dates(values, options.date_order)
+            out[name] = date_code(dates)
+            reject(column, values, dates["reason"])
+        elif kind == "code":
+            out[name] = map_distinct(values, lambda v: re.sub(r"\s+", "", str(v)).upper())
+        elif kind == "number":
+            numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+            out[name] = numbers
+            reasons = pd.Series(np.where(numbers.isna(), "not a number", None), index=values.index)
+            reject(column, values, reasons)
+        else:
+            out[name] = normalise_text(values)
+            if _is_short_text(out[name]):
+                out[f"{name}_ph"] = phonetic_key(out[name])
+
+    fields = sorted({c for c in mapping.values()})
+    rejected = (
+        pd.concat(rejects, ignore_index=True)
+        if rejects
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    return PreparedRecords(
+        frame=out,
+        fields=fields,
+        generic={f"x_{column_key(c)}": k for c, k in generic.items()},
+        mapping={source: dict(mapping)},
+        rejects=rejected,
+    )
+
+
+def _normalise_list(cell: object) -> str | None:
+    items = [normalise_text(pd.Series([i])).iloc[0] for i in str(cell).split("|")]
+    kept = sorted({i for i in items if i})
+    return "|".join(kept) or None
+
+
+def _is_short_text(values: pd.Series) -> bool:
+    """Name-like: mostly one or two alphabetic words, so a phonetic key makes sense."""
+    present = values.dropna()
+    if present.empty:
+        return False
+    sample = present.sample(min(len(present), 2000), random_state=0)
+    words = sample.str.count(" ") + 1
+    alphabetic = sample.str.replace(" ", "", regex=False).str.isalpha()
+    return bool((words <= 2).mean() >= 0.8 and alphabetic.mean() >= 0.8)
+
+
+def stack_records(parts: list[PreparedRecords]) -> PreparedRecords:
+    """Stack prepared sources into one records frame (linking = deduplicating the stack)."""
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    fields = sorted({f for p in parts for f in p.fields})
+    generic: dict[str, str] = {}
+    for part in parts:
+        generic.update(part.generic)
+    mapping = {source: m for p in parts for source, m in p.mapping.items()}
+    rejects = pd.concat([p.rejects for p in parts if len(p.rejects)], ignore_index=True) if any(
+        len(p.rejects) for p in parts
+    ) else pd.DataFrame(columns=REJECT_COLUMNS)
+    return PreparedRecords(frame, fields, generic, mapping, rejects)

@@ -1,0 +1,58 @@
+"""Text normalisation and phonetic keys, computed once per distinct value.
+
+``normalise_text`` maps every script to plain lower-case ASCII words: NFKC, casefold, the
+combining dot of Turkish İ dropped, transliteration and accent folding with anyascii, then
+punctuation to spaces and whitespace collapsed. Work is done per distinct value and mapped back,
+so a column of a million names with ten thousand spellings costs ten thousand calls.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+import jellyfish
+import pandas as pd
+from anyascii import anyascii
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u0307\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u0640"))
+
+
+def normalise_one(value: str) -> str:
+    """One string to lower-case ASCII words separated by single spaces."""
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_INVISIBLE)
+    text = anyascii(text).lower()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def map_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
+    """Apply ``function`` once per distinct non-missing value; missing stays missing."""
+    present = values.dropna()
+    if present.empty:
+        return pd.Series([None] * len(values), index=values.index, dtype=object)
+    distinct = pd.unique(present)
+    lookup = dict(zip(distinct, (function(v) for v in distinct), strict=True))
+    return values.map(lookup).astype(object).where(values.notna(), None)
+
+
+def normalise_text(values: pd.Series) -> pd.Series:
+    """Normalised form of each value; values that normalise to nothing become missing."""
+    normalised = map_distinct(values, lambda v: normalise_one(str(v)) or None)
+    return normalised
+
+
+def phonetic_one(value: str) -> str:
+    """A phonetic code of a normalised multi-word value (Metaphone of each word, joined)."""
+    return " ".join(jellyfish.metaphone(word) or word for word in value.split())
+
+
+def phonetic_key(normalised: pd.Series) -> pd.Series:
+    """Phonetic code of each normalised value (a blocking key, not a decider)."""
+    return map_distinct(normalised, phonetic_one)
+
+
+def sorted_tokens(normalised: pd.Series) -> pd.Series:
+    """The words of each value in alphabetical order: order-insensitive comparison form."""
+    return map_distinct(normalised, lambda v: " ".join(sorted(v.split())))
