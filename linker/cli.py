@@ -52,29 +52,41 @@ class Console:
 
     def progress(self, items: Iterable[T], description: str, total: int) -> Iterable[T]:
         return tqdm(
-            items, desc=description, total=total, disable=self.quiet, delay=1.0,
-            file=sys.stderr, leave=False,
+            items,
+            desc=description,
+            total=total,
+            disable=self.quiet,
+            delay=1.0,
+            file=sys.stderr,
+            leave=False,
         )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output CSV")
     parser.add_argument("--id-column", default="record_id", help="id column (default record_id)")
-    parser.add_argument("--map", dest="mapping", help="column=field,... overrides the guessed mapping")
+    parser.add_argument(
+        "--map", dest="mapping", help="column=field,... overrides the guessed mapping"
+    )
     parser.add_argument("--ignore", default="", help="columns not to compare: col,col")
     parser.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD,
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
         help=f"match probability at or above which a pair matches (default {DEFAULT_THRESHOLD})",
     )
     parser.add_argument(
-        "--model", default="auto",
+        "--model",
+        default="auto",
         help="auto (trained model if one exists, else unsupervised), unsupervised, trained, "
         "or a model manifest path (default auto)",
     )
     parser.add_argument("--scores", type=Path, help="write every scored candidate pair here")
     parser.add_argument("--stats", type=Path, help="write run statistics (JSON) here")
     parser.add_argument("--rejects", type=Path, help="write row-level problems (CSV) here")
-    parser.add_argument("--date-order", choices=DATE_ORDERS, help="day/month order (default: guessed)")
+    parser.add_argument(
+        "--date-order", choices=DATE_ORDERS, help="day/month order (default: guessed)"
+    )
     parser.add_argument("--region", default="FR", help="default phone region (default FR)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or messages")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -97,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd = commands.add_parser("train", help="train a classifier from a file with truth")
     train_cmd.add_argument("input", type=Path)
     train_cmd.add_argument("--truth", required=True, type=Path, help="CSV record_id,entity_id")
-    train_cmd.add_argument("--model-dir", type=Path, help="where to save (default: the default model)")
+    train_cmd.add_argument(
+        "--model-dir", type=Path, help="where to save (default: the default model)"
+    )
     train_cmd.add_argument("--id-column", default="record_id")
     train_cmd.add_argument("--map", dest="mapping")
     train_cmd.add_argument("--ignore", default="")
@@ -107,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--debug", action="store_true")
 
     eval_cmd = commands.add_parser("evaluate", help="measure clusters or pairs against truth")
-    eval_cmd.add_argument("--truth", required=True, type=Path, help="CSV record_id,entity_id[,source]")
+    eval_cmd.add_argument(
+        "--truth", required=True, type=Path, help="CSV record_id,entity_id[,source]"
+    )
     found = eval_cmd.add_mutually_exclusive_group(required=True)
     found.add_argument("--clusters", type=Path, help="CSV record_id,cluster_id")
     found.add_argument("--pairs", type=Path, help="CSV left_id,right_id")
@@ -117,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(paths: list[Path], args: argparse.Namespace, console: Console) -> tuple[
-    list[SourceTable], ColumnPlan, pd.DataFrame
-]:
+def _load(
+    paths: list[Path], args: argparse.Namespace, console: Console
+) -> tuple[list[SourceTable], ColumnPlan, pd.DataFrame]:
     tables, rejects = [], []
     for path in paths:
         table = read_table(path, args.id_column)
@@ -146,12 +162,16 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
     rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
     if len(rejects):
-        console.say(f"{len(rejects)} value(s) rejected and treated as missing"
-                    + ("" if args.rejects else " (list them with --rejects)"))
+        console.say(
+            f"{len(rejects)} value(s) rejected and treated as missing"
+            + ("" if args.rejects else " (list them with --rejects)")
+        )
     outcome = score_pairs(
         prepared, settings, link_only=args.command == "link", progress=console.progress
     )
-    console.say(f"model: {outcome.stats['model']['kind']}; {outcome.blocking.count} candidate pairs")
+    console.say(
+        f"model: {outcome.stats['model']['kind']}; {outcome.blocking.count} candidate pairs"
+    )
     if args.command == "dedupe":
         result = dedupe(outcome, settings.threshold)
         summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
@@ -177,7 +197,9 @@ def _scores_for_output(outcome: Outcome, order_ids: bool) -> pd.DataFrame:
     scores = outcome.scores_frame()
     if order_ids:
         swap = scores["left_id"].astype(str) > scores["right_id"].astype(str)
-        scores.loc[swap, ["left_id", "right_id"]] = scores.loc[swap, ["right_id", "left_id"]].to_numpy()
+        scores.loc[swap, ["left_id", "right_id"]] = scores.loc[
+            swap, ["right_id", "left_id"]
+        ].to_numpy()
     return scores
 
 
@@ -212,8 +234,10 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     model = PairClassifier().fit(features, labels)
     directory = args.model_dir or default_model_dir()
     manifest = model.save(directory, {"columns": plan.as_dict()})
-    console.say(f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
-                f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}")
+    console.say(
+        f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
+        f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}"
+    )
     return 0
 
 
@@ -237,12 +261,18 @@ def _evaluate(args: argparse.Namespace) -> int:
         if isinstance(value, float):
             print(f"{name}: {value:.4f}")
         else:
-            print(f"{name}: precision {value.precision:.4f} recall {value.recall:.4f} "
-                  f"f1 {value.f1:.4f}")
+            print(
+                f"{name}: precision {value.precision:.4f} recall {value.recall:.4f} "
+                f"f1 {value.f1:.4f}"
+            )
     if args.out_dir:
         written = evaluate.write_report(
-            args.out_dir, title="linker evaluation", sections=sections, scored=scored,
-            truth=truth, link_sides=sides,
+            args.out_dir,
+            title="linker evaluation",
+            sections=sections,
+            scored=scored,
+            truth=truth,
+            link_sides=sides,
         )
         print("wrote " + ", ".join(str(p) for p in written))
     return 0

@@ -72,7 +72,8 @@ def read_table(path: Path, id_column: str) -> Table:
 
 def _read_parquet(path: Path, name: str) -> Table:
     try:
-        frame = pd.read_parquet(path)
+        # Nullable dtypes: an integer column with nulls stays integer (not 7.0).
+        frame = pd.read_parquet(path, dtype_backend="numpy_nullable")
     except Exception as exc:  # pyarrow raises many types for a corrupt file
         raise InputError(f"not a readable Parquet file ({exc})", file=name) from exc
     for column in frame.columns:
@@ -84,7 +85,9 @@ def _read_parquet(path: Path, name: str) -> Table:
 
 def _parquet_column_as_text(column: pd.Series) -> pd.Series:
     def as_text(value: object) -> object:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
+        if value is None or value is pd.NA or value is pd.NaT:
+            return None
+        if isinstance(value, float) and pd.isna(value):
             return None
         if isinstance(value, list | tuple) or hasattr(value, "tolist"):
             items = value.tolist() if hasattr(value, "tolist") else value
@@ -94,7 +97,8 @@ def _parquet_column_as_text(column: pd.Series) -> pd.Series:
             return value.date().isoformat() if value == value.normalize() else value.isoformat()
         return str(value)
 
-    return column.map(as_text).astype(object)
+    # tolist, not map: map turns a nullable integer column back into floats.
+    return pd.Series([as_text(v) for v in column.tolist()], index=column.index, dtype=object)
 
 
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
@@ -212,6 +216,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(handle)
     tmp_path = Path(tmp)
     try:
+        # mkstemp makes the file private (0600); an output gets the usual 0666 less umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp_path.chmod(0o666 & ~umask)
         yield tmp_path
         os.replace(tmp_path, path)
     finally:

@@ -55,8 +55,8 @@ class Settings:
 
     threshold: float = DEFAULT_THRESHOLD
     model: str = "auto"
-    prepare: PrepareOptions = PrepareOptions()
-    blocking: BlockingOptions = BlockingOptions()
+    prepare: PrepareOptions = field(default_factory=PrepareOptions)
+    blocking: BlockingOptions = field(default_factory=BlockingOptions)
     u_sample_pairs: int = 300_000
     chunk_pairs: int = 400_000
     seed: int = 0
@@ -142,13 +142,20 @@ def plan_columns(
     """Map each table's columns; columns left unmapped in every table are compared generically."""
     mapping = {
         t.name: map_columns(
-            list(t.frame.columns), id_column=id_column, overrides=overrides, ignore=ignore,
+            list(t.frame.columns),
+            id_column=id_column,
+            overrides=overrides,
+            ignore=ignore,
             file=t.name,
         )
         for t in tables
     }
     leftovers = [
-        [c for c in t.frame.columns if c != id_column and c not in ignore and c not in mapping[t.name]]
+        [
+            c
+            for c in t.frame.columns
+            if c != id_column and c not in ignore and c not in mapping[t.name]
+        ]
         for t in tables
     ]
     shared = [c for c in leftovers[0] if all(c in rest for rest in leftovers[1:])]
@@ -168,8 +175,13 @@ def prepare_sources(
     """Prepare each table with the plan and stack them into one records frame."""
     parts = [
         prepare_records(
-            t.frame, source=t.name, id_column=id_column, mapping=plan.mapping[t.name],
-            generic=plan.generic, options=options, rows=t.rows,
+            t.frame,
+            source=t.name,
+            id_column=id_column,
+            mapping=plan.mapping[t.name],
+            generic=plan.generic,
+            options=options,
+            rows=t.rows,
         )
         for t in tables
     ]
@@ -238,41 +250,23 @@ def score_pairs(
         blocking = block_pairs(records, rules, settings.blocking, link_only=link_only)
     comparisons = person_comparisons(prepared.fields, prepared.generic)
     kind, path = resolve_model(settings.model)
+    if path is not None and kind == "file":
+        kind = "trained" if _manifest_kind(path) == "trained" else "unsupervised"
 
-    chunks = _chunks(blocking.count, settings.chunk_pairs)
+    def features_in_chunks() -> Iterator[pd.DataFrame]:
+        chunks = _chunks(blocking.count, settings.chunk_pairs)
+        for part in progress(chunks, "compare", len(chunks)):
+            yield compare_pairs(records, blocking.left[part], blocking.right[part], comparisons)
+
     with timer.stage("compare_and_score"):
-        if kind == "trained" or (path is not None and _manifest_kind(path) == "trained"):
-            model: Any = PairClassifier.load(path)  # type: ignore[arg-type]
-            probability = np.concatenate(
-                [
-                    model.predict_proba(compare_pairs(records, blocking.left[s], blocking.right[s], comparisons))
-                    for s in progress(chunks, "compare", len(chunks))
-                ]
-            )
-            model_stats: dict[str, Any] = {"kind": "trained", "path": str(path), "metrics": model.metrics_}
+        if kind == "trained":
+            assert path is not None
+            probability, model_stats = _score_trained(features_in_chunks(), path)
         else:
-            levels = np.concatenate(
-                [
-                    levels_of(compare_pairs(records, blocking.left[s], blocking.right[s], comparisons), comparisons)
-                    for s in progress(chunks, "compare", len(chunks))
-                ]
-            ) if blocking.count else np.empty((0, len(comparisons)), dtype=np.int8)
-            if path is not None:
-                model = fellegi_sunter_from_manifest(json.loads(path.read_text()))
-                _check_same_comparisons(model.comparisons, comparisons, path)
-            else:
-                rand_l, rand_r = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
-                random_levels = levels_of(compare_pairs(records, rand_l, rand_r, comparisons), comparisons)
-                model = FellegiSunter(comparisons).fit(levels, random_levels)
-            probability = model.predict_proba_levels(levels) if blocking.count else np.empty(0)
-            model_stats = {
-                "kind": "unsupervised",
-                "path": str(path) if path else None,
-                "em_iterations": model.n_iter_,
-                "lambda": model.lambda_,
-                "weights": model.weights_table(),
-                "manifest": model.to_manifest(),
-            }
+            levels = [levels_of(features, comparisons) for features in features_in_chunks()]
+            probability, model_stats = _score_unsupervised(
+                np.concatenate(levels), records, comparisons, settings, link_only, path
+            )
     stats: dict[str, Any] = {
         "records": len(records),
         "candidates": blocking.count,
@@ -282,6 +276,41 @@ def score_pairs(
         "timings": timer.seconds,
     }
     return Outcome(prepared, blocking, probability, stats)
+
+
+def _score_trained(chunks: Iterator[pd.DataFrame], path: Path) -> tuple[np.ndarray, dict[str, Any]]:
+    model = PairClassifier.load(path)
+    probability = np.concatenate([model.predict_proba(features) for features in chunks])
+    return probability, {"kind": "trained", "path": str(path), "metrics": model.metrics_}
+
+
+def _score_unsupervised(
+    levels: np.ndarray,
+    records: pd.DataFrame,
+    comparisons: list[Comparison],
+    settings: Settings,
+    link_only: bool,
+    path: Path | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
+    if path is None and len(levels) == 0:
+        return np.empty(0), {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
+    if path is not None:
+        model = fellegi_sunter_from_manifest(json.loads(path.read_text()))
+        _check_same_comparisons(model.comparisons, comparisons, path)
+    else:
+        left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
+        random_levels = levels_of(compare_pairs(records, left, right, comparisons), comparisons)
+        model = FellegiSunter(comparisons).fit(levels, random_levels)
+    stats = {
+        "kind": "unsupervised",
+        "path": str(path) if path else None,
+        "em_iterations": model.n_iter_,
+        "lambda": model.lambda_,
+        "weights": model.weights_table(),
+        "manifest": model.to_manifest(),
+    }
+    return model.predict_proba_levels(levels), stats
 
 
 def _manifest_kind(path: Path) -> str:
@@ -304,7 +333,10 @@ def dedupe(outcome: Outcome, threshold: float) -> pd.DataFrame:
     """``record_id, cluster_id`` for every record; a cluster is named by its smallest id."""
     ids = outcome.records.frame["record_id"].astype(str).to_numpy()
     labels = cluster_pairs(
-        len(ids), outcome.blocking.left, outcome.blocking.right, outcome.probability,
+        len(ids),
+        outcome.blocking.left,
+        outcome.blocking.right,
+        outcome.probability,
         threshold=threshold,
     )
     clusters = pd.DataFrame({"record_id": ids, "label": labels})

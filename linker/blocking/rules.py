@@ -72,7 +72,8 @@ def key_columns(records: pd.DataFrame) -> list[str]:
     """The prepared columns of ``records`` that can serve as blocking keys."""
     named = [c for c in KEY_COLUMNS if c in records]
     generic = [
-        c for c in records.columns
+        c
+        for c in records.columns
         if c.startswith("x_") and records[c].dtype == object and f"{c}_ph" not in records
     ]
     generic_ph = [c for c in records.columns if c.startswith("x_") and c.endswith("_ph")]
@@ -132,7 +133,11 @@ def choose_rules(records: pd.DataFrame, options: BlockingOptions) -> list[Blocki
         rule = BlockingRule((a, b))
         estimates[rule] = estimate_pairs(key_codes(records, rule)[1], options)
     ranked = sorted(
-        (r for r, e in estimates.items() if e <= rule_budget and (len(r.keys) > 1 or r.keys[0] in chosen_singles)),
+        (
+            r
+            for r, e in estimates.items()
+            if e <= rule_budget and (len(r.keys) > 1 or r.keys[0] in chosen_singles)
+        ),
         key=lambda r: (estimates[r], r.keys),
     )
     rules: list[BlockingRule] = []

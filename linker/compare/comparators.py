@@ -32,9 +32,9 @@ def _string_metric(scorer: Callable[..., float], scale: float = 1.0) -> Comparat
         left_text = np.where(missing, "", left).astype(object)
         right_text = np.where(missing, "", right).astype(object)
         scores = process.cpdist(left_text, right_text, scorer=scorer, workers=-1, dtype=np.float64)
-        scores = np.asarray(scores, dtype=np.float64) / scale
-        scores[missing] = np.nan
-        return scores
+        result: np.ndarray = np.asarray(scores, dtype=np.float64) / scale
+        result[missing] = np.nan
+        return result
 
     return compare
 
@@ -42,7 +42,7 @@ def _string_metric(scorer: Callable[..., float], scale: float = 1.0) -> Comparat
 def exact(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 when equal, 0.0 when different."""
     missing = _missing(left) | _missing(right)
-    scores = (left == right).astype(np.float64)
+    scores: np.ndarray = np.asarray(left == right, dtype=np.float64)
     scores[missing] = np.nan
     return scores
 

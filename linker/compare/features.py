@@ -44,9 +44,7 @@ class Comparison:
     def __post_init__(self) -> None:
         if self.comparator not in COMPARATORS:
             known = ", ".join(COMPARATORS)
-            raise UnknownComparatorError(
-                f"unknown comparator {self.comparator!r}; known: {known}"
-            )
+            raise UnknownComparatorError(f"unknown comparator {self.comparator!r}; known: {known}")
         if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
             raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
 
@@ -97,9 +95,7 @@ def person_comparisons(fields: list[str], generic: dict[str, str]) -> list[Compa
     comparisons = [c for field in fields for c in _FIELD_COMPARISONS.get(field, [])]
     if "given_name" in fields and "family_name" in fields:
         # First and last name swapped between the two records.
-        comparisons.append(
-            Comparison("given_name", "jaro_winkler", (0.92,), right="family_name")
-        )
+        comparisons.append(Comparison("given_name", "jaro_winkler", (0.92,), right="family_name"))
     for column, kind in generic.items():
         comparator, levels = _GENERIC_COMPARISONS[kind]
         comparisons.append(Comparison(column, comparator, levels))

@@ -57,8 +57,7 @@ class PairClassifier:
         }
         self.estimator_ = self._estimator().fit(x, y)
         self.training_hash_ = hashlib.sha256(
-            pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes()
-            + y.tobytes()
+            pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes() + y.tobytes()
         ).hexdigest()
         return self
 
@@ -103,8 +102,10 @@ class PairClassifier:
             untrusted = sio.get_untrusted_types(file=estimator_path)
             allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy."))]
             if set(untrusted) - set(allowed):
-                raise ModelError(f"{estimator_path} holds untrusted types: "
-                                 f"{sorted(set(untrusted) - set(allowed))}")
+                raise ModelError(
+                    f"{estimator_path} holds untrusted types: "
+                    f"{sorted(set(untrusted) - set(allowed))}"
+                )
             estimator = sio.load(estimator_path, trusted=allowed)
         except OSError as exc:
             raise ModelError(f"cannot read model file {estimator_path}: {exc}") from exc

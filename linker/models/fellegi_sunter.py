@@ -58,13 +58,17 @@ class FellegiSunter:
         """Estimate ``u_`` from random pairs, then ``m_`` and ``lambda_`` by EM on candidates."""
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
-        self.u_ = [self._distribution(random_levels[:, k], None, s) for k, s in enumerate(self.sizes)]
+        self.u_ = [
+            self._distribution(random_levels[:, k], None, s) for k, s in enumerate(self.sizes)
+        ]
         self.m_ = [self._initial_m(s) for s in self.sizes]
         self.lambda_ = self.initial_lambda
         self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
             posterior = self._posterior(levels)
-            new_m = [self._distribution(levels[:, k], posterior, s) for k, s in enumerate(self.sizes)]
+            new_m = [
+                self._distribution(levels[:, k], posterior, s) for k, s in enumerate(self.sizes)
+            ]
             new_lambda = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
             change = max(
                 [abs(new_lambda - self.lambda_)]
@@ -78,8 +82,8 @@ class FellegiSunter:
     @staticmethod
     def _initial_m(size: int) -> np.ndarray:
         # Matches mostly agree: mass rises geometrically towards the top level.
-        weights = 2.0 ** (3 * np.arange(size))
-        return weights / weights.sum()
+        weights: np.ndarray = 2.0 ** (3 * np.arange(size))
+        return np.asarray(weights / weights.sum(), dtype=np.float64)
 
     @staticmethod
     def _distribution(levels: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
@@ -89,7 +93,7 @@ class FellegiSunter:
         ).astype(np.float64)
         total_pseudo = _PSEUDO if weights is None else _PSEUDO * 1e-3
         counts += total_pseudo
-        return counts / counts.sum()
+        return np.asarray(counts / counts.sum(), dtype=np.float64)
 
     def log2_weights(self, levels: np.ndarray) -> np.ndarray:
         """Per pair and comparison, ``log2(m / u)`` of its level (0 where missing)."""
@@ -105,7 +109,8 @@ class FellegiSunter:
     def _posterior(self, levels: np.ndarray) -> np.ndarray:
         log2_bayes = self.log2_weights(levels).sum(axis=1)
         prior = np.log2(self.lambda_ / (1 - self.lambda_))
-        return 1.0 / (1.0 + np.exp2(-np.clip(log2_bayes + prior, -1000, 1000)))
+        odds = np.exp2(-np.clip(log2_bayes + prior, -1000, 1000))
+        return np.asarray(1.0 / (1.0 + odds), dtype=np.float64)
 
     def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair from its level matrix."""
@@ -147,8 +152,15 @@ class FellegiSunter:
             "lambda": self.lambda_,
             "iterations": self.n_iter_,
             "comparisons": [
-                {"name": c.name, "left": c.left, "right": c.right, "comparator": c.comparator,
-                 "levels": list(c.levels), "m": m.tolist(), "u": u.tolist()}
+                {
+                    "name": c.name,
+                    "left": c.left,
+                    "right": c.right,
+                    "comparator": c.comparator,
+                    "levels": list(c.levels),
+                    "m": m.tolist(),
+                    "u": u.tolist(),
+                }
                 for c, m, u in zip(self.comparisons, self.m_, self.u_, strict=True)
             ],
         }

@@ -14,19 +14,42 @@ from linker.errors import ConfigError, InputError
 
 PERSON_FIELDS: dict[str, tuple[str, ...]] = {
     "given_name": (
-        "given_name", "given_names", "first_name", "firstname", "forename", "forenames",
-        "prenom", "prenoms", "fname", "givenname",
+        "given_name",
+        "given_names",
+        "first_name",
+        "firstname",
+        "forename",
+        "forenames",
+        "prenom",
+        "prenoms",
+        "fname",
+        "givenname",
     ),
     "family_name": (
-        "family_name", "surname", "last_name", "lastname", "nom", "nom_famille",
-        "nom_de_famille", "lname", "familyname", "nom_naissance",
+        "family_name",
+        "surname",
+        "last_name",
+        "lastname",
+        "nom",
+        "nom_famille",
+        "nom_de_famille",
+        "lname",
+        "familyname",
+        "nom_naissance",
     ),
     "full_name": ("full_name", "name", "fullname", "nom_complet", "holder_name", "nom_prenom"),
     "aliases": ("aliases", "alias", "aka", "alias_names", "surnoms"),
     "sex": ("sex", "gender", "sexe", "genre"),
     "dob": (
-        "dob", "date_of_birth", "birth_date", "birthdate", "date_naissance",
-        "date_de_naissance", "datenaissance", "born", "ddn",
+        "dob",
+        "date_of_birth",
+        "birth_date",
+        "birthdate",
+        "date_naissance",
+        "date_de_naissance",
+        "datenaissance",
+        "born",
+        "ddn",
     ),
     "birth_place": ("birth_place", "place_of_birth", "lieu_naissance", "lieu_de_naissance"),
     "nationality": ("nationality", "nationalite", "citizenship"),
@@ -84,8 +107,11 @@ def map_columns(
     """
     for name in [*overrides, *ignore]:
         if name not in columns:
-            raise InputError(f"no column {name!r} to map or ignore; columns are {columns}",
-                             file=file, column=name)
+            raise InputError(
+                f"no column {name!r} to map or ignore; columns are {columns}",
+                file=file,
+                column=name,
+            )
     mapping: dict[str, str] = {}
     taken = {field for field in overrides.values() if field != "ignore"}
     for column in columns:

@@ -16,8 +16,20 @@ import phonenumbers
 LIST_SEPARATOR = "|"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _SEX = {
-    "m": "M", "male": "M", "man": "M", "h": "M", "homme": "M", "masculin": "M", "1": "M",
-    "f": "F", "female": "F", "woman": "F", "femme": "F", "feminin": "F", "féminin": "F", "2": "F",
+    "m": "M",
+    "male": "M",
+    "man": "M",
+    "h": "M",
+    "homme": "M",
+    "masculin": "M",
+    "1": "M",
+    "f": "F",
+    "female": "F",
+    "woman": "F",
+    "femme": "F",
+    "feminin": "F",
+    "féminin": "F",
+    "2": "F",
 }
 
 
@@ -84,7 +96,6 @@ def canonicalise_list(
             if form not in kept:
                 kept.append(form)
         lookup[cell] = (LIST_SEPARATOR.join(kept) or None, "; ".join(reasons) or None)
-    pairs = values.map(lookup)
-    forms = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None)
-    reasons = pairs.map(lambda p: p[1] if isinstance(p, tuple) else None)
-    return forms.astype(object), reasons.astype(object)
+    form_of = {cell: form for cell, (form, _) in lookup.items()}
+    reason_of = {cell: reason for cell, (_, reason) in lookup.items()}
+    return values.map(form_of).astype(object), values.map(reason_of).astype(object)

@@ -9,6 +9,7 @@ date). Row-level problems become rejects; the row is kept and the bad value is m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -67,8 +68,7 @@ def guess_generic_kind(values: pd.Series) -> str:
     return "text"
 
 
-def _share(sample: pd.Series, test: object) -> float:
-    assert callable(test)
+def _share(sample: pd.Series, test: Callable[[str], bool]) -> float:
     return float(sample.map(test).mean())
 
 
@@ -141,19 +141,20 @@ def prepare_records(
             out["sex"] = forms
             reject(column, values, reasons)
         else:
-            canonical_of = {
-                "phones": partial(canonical_phone, region=options.region),
-                "emails": canonical_email,
-                "documents": canonical_document,
-                "ibans": canonical_document,
-            }[canonical]
+            canonical_of: Callable[[str], str] = canonical_document  # documents, ibans
+            if canonical == "phones":
+                canonical_of = partial(canonical_phone, region=options.region)
+            elif canonical == "emails":
+                canonical_of = canonical_email
             forms, reasons = canonicalise_list(values, canonical_of)
             out[canonical] = forms
             reject(column, values, reasons)
 
     if "given_name" in out and "family_name" in out:
         # Both names in alphabetical order: a first/last swap gives the same key.
-        both = (out["given_name_ph"].fillna("") + " " + out["family_name_ph"].fillna("")).str.strip()
+        both = (
+            out["given_name_ph"].fillna("") + " " + out["family_name_ph"].fillna("")
+        ).str.strip()
         out["names_sorted_ph"] = sorted_tokens(both.replace("", None))
 
     for column, kind in generic.items():
@@ -168,7 +169,8 @@ def prepare_records(
         elif kind == "number":
             numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
             out[name] = numbers
-            reasons = pd.Series(np.where(numbers.isna(), "not a number", None), index=values.index)
+            reasons = pd.Series(None, index=values.index, dtype=object)
+            reasons[numbers.isna()] = "not a number"
             reject(column, values, reasons)
         else:
             out[name] = normalise_text(values)
@@ -177,9 +179,7 @@ def prepare_records(
 
     fields = sorted({c for c in mapping.values()})
     rejected = (
-        pd.concat(rejects, ignore_index=True)
-        if rejects
-        else pd.DataFrame(columns=REJECT_COLUMNS)
+        pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     return PreparedRecords(
         frame=out,
@@ -215,7 +215,9 @@ def stack_records(parts: list[PreparedRecords]) -> PreparedRecords:
     for part in parts:
         generic.update(part.generic)
     mapping = {source: m for p in parts for source, m in p.mapping.items()}
-    rejects = pd.concat([p.rejects for p in parts if len(p.rejects)], ignore_index=True) if any(
-        len(p.rejects) for p in parts
-    ) else pd.DataFrame(columns=REJECT_COLUMNS)
+    rejects = (
+        pd.concat([p.rejects for p in parts if len(p.rejects)], ignore_index=True)
+        if any(len(p.rejects) for p in parts)
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
     return PreparedRecords(frame, fields, generic, mapping, rejects)

@@ -34,7 +34,9 @@ def map_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Ser
         return pd.Series([None] * len(values), index=values.index, dtype=object)
     distinct = pd.unique(present)
     lookup = dict(zip(distinct, (function(v) for v in distinct), strict=True))
-    return values.map(lookup).astype(object).where(values.notna(), None)
+    mapped: pd.Series = values.map(lookup).astype(object)
+    mapped[values.isna()] = None
+    return mapped
 
 
 def normalise_text(values: pd.Series) -> pd.Series:

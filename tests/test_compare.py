@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from linker.compare import COMPARATORS, Comparison, compare_pairs, person_comparisons
+from linker.errors import ConfigError, UnknownComparatorError
+
+NAN = float("nan")
+
+
+def scores(name: str, left: list[object], right: list[object]) -> list[float]:
+    out = COMPARATORS[name](np.array(left, dtype=object), np.array(right, dtype=object))
+    return [round(float(x), 3) for x in out]
+
+
+@pytest.mark.parametrize(
+    ("comparator", "left", "right", "expected"),
+    [
+        ("jaro_winkler", "martha", "marhta", 0.961),
+        ("jaro_winkler", "dixon", "dicksonx", 0.813),
+        ("levenshtein", "4223", "4232", 0.5),
+        ("exact", "M", "M", 1.0),
+        ("exact", "M", "F", 0.0),
+        ("token_sort", "ali ben", "ben ali", 1.0),
+        ("shared_item", "+331|+332", "+332", 1.0),
+        ("shared_item", "+331", "+333", 0.0),
+    ],
+)
+def test_comparator_table(comparator: str, left: str, right: str, expected: float) -> None:
+    assert scores(comparator, [left], [right]) == [expected]
+
+
+@pytest.mark.parametrize("comparator", sorted(COMPARATORS))
+def test_missing_on_either_side_is_nan(comparator: str) -> None:
+    value = 19900101.0 if comparator in ("date", "relative_number") else "x"
+    left = np.array([None, value, None], dtype=object)
+    right = np.array([value, None, None], dtype=object)
+    if comparator in ("date", "relative_number"):
+        left = np.array([NAN, value, NAN])
+        right = np.array([value, NAN, NAN])
+    assert np.isnan(COMPARATORS[comparator](left, right)).all()
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected", "why"),
+    [
+        (19560409, 19560409, 1.0, "same day"),
+        (19900101, 19900101, 0.9, "same placeholder 01/01"),
+        (19560409, 19560904, 0.8, "day and month swapped"),
+        (19560409, 19560408, 0.8, "one digit"),
+        (19560409, 19650409, 0.8, "adjacent digits swapped"),
+        (19560409, 19561130, 0.5, "same year"),
+        (19560400, 19560409, 0.6, "month precision, same month"),
+        (19560409, 19570101, 0.3, "one year apart"),
+        (19560409, 19700101, 0.0, "different"),
+    ],
+)
+def test_date_agreement(left: int, right: int, expected: float, why: str) -> None:
+    out = COMPARATORS["date"](np.array([float(left)]), np.array([float(right)]))
+    assert out[0] == expected, why
+
+
+def test_relative_number() -> None:
+    assert scores("relative_number", [100.0, 0.0], [90.0, 0.0]) == [0.9, 1.0]
+
+
+def test_unknown_comparator_names_the_known_ones() -> None:
+    with pytest.raises(UnknownComparatorError, match="unknown comparator 'jw'; known: exact"):
+        Comparison("family_name", "jw", (1.0,))
+
+
+def test_levels_must_descend() -> None:
+    with pytest.raises(ConfigError):
+        Comparison("family_name", "jaro_winkler", (0.8, 0.9))
+
+
+def test_levels_cut_similarity() -> None:
+    comparison = Comparison("family_name", "jaro_winkler", (1.0, 0.92, 0.8))
+    levels = comparison.level(np.array([1.0, 0.95, 0.85, 0.5, NAN]))
+    assert levels.tolist() == [3, 2, 1, 0, -1]
+
+
+def test_compare_pairs_builds_named_feature_columns() -> None:
+    records = pd.DataFrame(
+        {
+            "given_name": ["anna", "anna", "smith"],
+            "family_name": ["smith", "smyth", "anna"],
+            "dob": [19800101.0, 19800101.0, NAN],
+        }
+    )
+    comparisons = person_comparisons(["dob", "family_name", "given_name"], {})
+    features = compare_pairs(records, np.array([0, 0]), np.array([1, 2]), comparisons)
+    assert list(features.columns) == [
+        "dob_date",
+        "family_name_jw",
+        "given_name_jw",
+        "given_name_family_name_jw",
+    ]
+    assert features.loc[0, "given_name_jw"] == 1.0
+    assert features.loc[1, "given_name_family_name_jw"] == 1.0  # swapped names
+    assert np.isnan(features.loc[1, "dob_date"])
