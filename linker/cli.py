@@ -140,10 +140,15 @@ def _load(
     for path in paths:
         table = read_table(path, args.id_column)
         console.say(table.describe())
-        tables.append(SourceTable(table.name, table.frame, table.rows))
+        name = table.name
+        if any(t.name == name for t in tables):  # link FILE FILE: sources are told apart by name
+            name = f"{name} (right)"
+        tables.append(SourceTable(name, table.frame, table.rows))
         rejects.append(table.rejects)
     overrides = parse_map_option(args.mapping)
     ignore = {c.strip() for c in args.ignore.split(",") if c.strip()}
+    # --map col=ignore means what --ignore col means (else plan_columns compares it generically).
+    ignore |= {column for column, field in overrides.items() if field == "ignore"}
     plan = plan_columns(tables, args.id_column, overrides, ignore)
     for line in plan.describe():
         console.say(line)
@@ -247,12 +252,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     sides = truth_frame.set_index("record_id")["source"] if "source" in truth_frame else None
     sections: dict[str, Any] = {}
     if args.clusters:
+        # Pairs inside clusters, counted without listing them (a cluster may be huge).
         clusters = pd.read_csv(args.clusters, dtype=str)
         sections["cluster"] = evaluate.cluster_scores(clusters, truth)
-        pairs = _pairs_in_clusters(clusters)
     else:
         pairs = pd.read_csv(args.pairs, dtype=str)
-    sections["pairwise"] = evaluate.pair_scores(pairs, truth, sides)
+        sections["pairwise"] = evaluate.pair_scores(pairs, truth, sides)
     scored = None
     if args.scores:
         scored = pd.read_csv(args.scores, dtype={"left_id": str, "right_id": str})
@@ -276,13 +281,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
-
-
-def _pairs_in_clusters(clusters: pd.DataFrame) -> pd.DataFrame:
-    members = clusters[clusters.duplicated("cluster_id", keep=False)]
-    pairs = members.merge(members, on="cluster_id", suffixes=("_l", "_r"))
-    pairs = pairs[pairs["record_id_l"] < pairs["record_id_r"]]
-    return pd.DataFrame({"left_id": pairs["record_id_l"], "right_id": pairs["record_id_r"]})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -128,7 +128,14 @@ def _read_csv(raw: bytes, name: str) -> Table:
     except (StopIteration, csv.Error) as exc:
         raise InputError(f"no header row ({exc})", file=name) from exc
     header = [h.strip() for h in header]
-    if len(header) < 2 or any(not h for h in header):
+    unnamed = [position for position, h in enumerate(header, start=1) if not h]
+    if len(header) - len(unnamed) >= 2 and unnamed:
+        raise InputError(
+            f"header column {unnamed[0]} has no name (a stray {delimiter!r} at the end?)",
+            file=name,
+            row=1,
+        )
+    if len(header) < 2 or unnamed:
         raise InputError(
             "not a table: the header needs at least two named columns "
             f"separated by ',' or ';' (found {header_line[:80]!r})",

@@ -110,15 +110,21 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
-    missing = _missing(left) | _missing(right)
-    scores = np.zeros(len(left), dtype=np.float64)
-    present = np.flatnonzero(~missing)
-    if len(present):
-        lists_l = pd.Series(left[present], index=present).str.split(LIST_SEPARATOR).explode()
-        lists_r = pd.Series(right[present], index=present).str.split(LIST_SEPARATOR).explode()
-        pairs_l = pd.DataFrame({"pair": lists_l.index, "item": lists_l.to_numpy()})
-        pairs_r = pd.DataFrame({"pair": lists_r.index, "item": lists_r.to_numpy()})
+    # Work on codes of distinct values: equality is an integer compare, and the check for
+    # several items runs once per distinct value, not once per pair.
+    codes, distinct = pd.factorize(np.concatenate([left, right]))
+    code_l, code_r = codes[: len(left)], codes[len(left) :]
+    missing = (code_l < 0) | (code_r < 0)
+    scores = np.asarray(code_l == code_r, dtype=np.float64)
+    listed = np.array([LIST_SEPARATOR in str(v) for v in distinct] + [False])
+    several = np.flatnonzero(~missing & (listed[code_l] | listed[code_r]))
+    if len(several):
+        items_l = pd.Series(left[several], index=several).str.split(LIST_SEPARATOR).explode()
+        items_r = pd.Series(right[several], index=several).str.split(LIST_SEPARATOR).explode()
+        pairs_l = pd.DataFrame({"pair": items_l.index, "item": items_l.to_numpy()})
+        pairs_r = pd.DataFrame({"pair": items_r.index, "item": items_r.to_numpy()})
         found = pairs_l.merge(pairs_r, on=["pair", "item"])["pair"].unique()
+        scores[several] = 0.0
         scores[found] = 1.0
     scores[missing] = np.nan
     return scores

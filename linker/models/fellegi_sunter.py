@@ -44,37 +44,53 @@ class FellegiSunter:
         max_iter: int = 100,
         tol: float = 1e-6,
         initial_lambda: float = 0.1,
+        fix_u: bool = False,
     ) -> None:
         self.comparisons = comparisons
         self.max_iter = max_iter
         self.tol = tol
         self.initial_lambda = initial_lambda
+        self.fix_u = fix_u
 
     @property
     def sizes(self) -> list[int]:
         return [len(c.levels) + 1 for c in self.comparisons]
 
     def fit(self, levels: np.ndarray, random_levels: np.ndarray) -> FellegiSunter:
-        """Estimate ``u_`` from random pairs, then ``m_`` and ``lambda_`` by EM on candidates."""
+        """Learn ``m_``, ``u_`` and ``lambda_`` by EM on the candidate pairs' levels.
+
+        ``u`` starts from random pairs. Candidates agree on their blocking keys far more
+        often than random pairs, so with ``fix_u`` false (the default) EM also re-estimates
+        ``u`` among the candidates; otherwise the match class would absorb every candidate
+        that looks less random than a random pair.
+        """
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
-        self.u_ = [
-            self._distribution(random_levels[:, k], None, s) for k, s in enumerate(self.sizes)
+        sizes = self.sizes
+        self.u_random_ = [
+            self._distribution(random_levels[:, k], None, s) for k, s in enumerate(sizes)
         ]
-        self.m_ = [self._initial_m(s) for s in self.sizes]
+        self.u_ = list(self.u_random_)
+        self.m_ = [self._initial_m(s) for s in sizes]
         self.lambda_ = self.initial_lambda
         self.n_iter_ = 0
         for iteration in range(1, self.max_iter + 1):
             posterior = self._posterior(levels)
-            new_m = [
-                self._distribution(levels[:, k], posterior, s) for k, s in enumerate(self.sizes)
-            ]
+            new_m = [self._distribution(levels[:, k], posterior, s) for k, s in enumerate(sizes)]
+            new_u = (
+                self.u_
+                if self.fix_u
+                else [
+                    self._distribution(levels[:, k], 1 - posterior, s) for k, s in enumerate(sizes)
+                ]
+            )
             new_lambda = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
             change = max(
                 [abs(new_lambda - self.lambda_)]
                 + [float(np.max(np.abs(a - b))) for a, b in zip(new_m, self.m_, strict=True)]
+                + [float(np.max(np.abs(a - b))) for a, b in zip(new_u, self.u_, strict=True)]
             )
-            self.m_, self.lambda_, self.n_iter_ = new_m, new_lambda, iteration
+            self.m_, self.u_, self.lambda_, self.n_iter_ = new_m, new_u, new_lambda, iteration
             if change < self.tol:
                 break
         return self
