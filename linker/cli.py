@@ -21,13 +21,14 @@ from tqdm import tqdm
 
 from linker import evaluate
 from linker.errors import LinkerError
-from linker.io import atomic_path, read_table, write_csv
+from linker.io import read_table, write_outputs
 from linker.pipeline import (
     DEFAULT_THRESHOLD,
     ColumnPlan,
     Outcome,
     Settings,
     SourceTable,
+    Timer,
     dedupe,
     link,
     plan_columns,
@@ -136,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(
     paths: list[Path], args: argparse.Namespace, console: Console
 ) -> tuple[list[SourceTable], ColumnPlan, pd.DataFrame]:
-    tables, rejects = [], []
+    tables: list[SourceTable] = []
+    rejects: list[pd.DataFrame] = []
     for path in paths:
         table = read_table(path, args.id_column)
         console.say(table.describe())
@@ -147,8 +149,6 @@ def _load(
         rejects.append(table.rejects)
     overrides = parse_map_option(args.mapping)
     ignore = {c.strip() for c in args.ignore.split(",") if c.strip()}
-    # --map col=ignore means what --ignore col means (else plan_columns compares it generically).
-    ignore |= {column for column, field in overrides.items() if field == "ignore"}
     plan = plan_columns(tables, args.id_column, overrides, ignore)
     for line in plan.describe():
         console.say(line)
@@ -163,8 +163,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         prepare=PrepareOptions(date_order=args.date_order, region=args.region),
         one_to_one=getattr(args, "one_to_one", False),
     )
-    tables, plan, read_rejects = _load(paths, args, console)
-    prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
+    timer = Timer()
+    with timer.stage("read"):
+        tables, plan, read_rejects = _load(paths, args, console)
+    with timer.stage("prepare"):
+        prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
     rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
     if len(rejects):
         console.say(
@@ -177,24 +180,24 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     console.say(
         f"model: {outcome.stats['model']['kind']}; {outcome.blocking.count} candidate pairs"
     )
-    if args.command == "dedupe":
-        result = dedupe(outcome, settings.threshold)
-        summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
-    else:
-        result = link(outcome, settings.threshold, settings.one_to_one)
-        summary = f"{len(result)} matched pairs"
-    outputs: dict[Path, pd.DataFrame] = {args.out: result}
+    with timer.stage("cluster" if args.command == "dedupe" else "select_matches"):
+        if args.command == "dedupe":
+            result = dedupe(outcome, settings.threshold)
+            summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
+        else:
+            result = link(outcome, settings.threshold, settings.one_to_one)
+            summary = f"{len(result)} matched pairs"
+    outcome.stats["timings"] = {**timer.seconds, **outcome.stats["timings"]}
+    outputs: dict[Path, pd.DataFrame | str] = {args.out: result}
     if args.scores:
         outputs[args.scores] = _scores_for_output(outcome, args.command == "dedupe")
     if args.rejects:
         outputs[args.rejects] = rejects
-    for path, frame in outputs.items():
-        write_csv(frame, path)
     if args.stats:
         stats = _stats(outcome, plan, settings, tables, rejects, summary)
-        with atomic_path(args.stats) as tmp:
-            tmp.write_text(json.dumps(stats, indent=2, default=str))
-    console.say(f"{summary}; wrote {', '.join(str(p) for p in [*outputs, args.stats] if p)}")
+        outputs[args.stats] = json.dumps(stats, indent=2, default=str)
+    write_outputs(outputs)
+    console.say(f"{summary}; wrote {', '.join(str(p) for p in outputs)}")
     return 0
 
 

@@ -7,6 +7,7 @@
 - ``ConfigError``: a setting is wrong (unknown field in a column mapping, unknown comparator,
   bad threshold). Fix the option.
 - ``UnknownComparatorError``: a ``ConfigError`` for a comparator name that is not registered.
+- ``OutputError``: an output file cannot be written. Choose another path.
 - ``ModelError``: a model cannot be found, read or applied. Train one or pick another.
 
 Row-level problems (one unparseable date, one malformed phone) are not exceptions: the value is
@@ -52,6 +53,10 @@ class ConfigError(LinkerError):
 
 class UnknownComparatorError(ConfigError):
     """A comparator name that is not in ``COMPARATORS``."""
+
+
+class OutputError(LinkerError):
+    """An output cannot be written; nothing of the run's outputs was left behind."""
 
 
 class ModelError(LinkerError):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from linker.errors import InputError
+from linker.errors import InputError, OutputError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 _SNIFF_BYTES = 64 * 1024
@@ -215,18 +215,22 @@ def _check_ids(table: Table, id_column: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+def _temporary_beside(path: Path) -> Path:
+    """An empty file in ``path``'s folder, with the usual permissions (0666 less umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
-    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes it private (0600)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+    tmp_path = _temporary_beside(path)
     try:
-        # mkstemp makes the file private (0600); an output gets the usual 0666 less umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp_path.chmod(0o666 & ~umask)
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
@@ -235,5 +239,29 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as UTF-8 CSV atomically (temporary name, then rename)."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+    write_outputs({path: frame})
+
+
+def write_outputs(outputs: dict[Path, pd.DataFrame | str]) -> None:
+    """Write every output under a temporary name first, then rename them all into place.
+
+    A frame becomes CSV, a string is written as is. If any write fails, none of the outputs
+    appears and ``OutputError`` names the path.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, content in outputs.items():
+            try:
+                tmp = _temporary_beside(path)
+                staged.append((tmp, path))
+                if isinstance(content, str):
+                    tmp.write_text(content, encoding="utf-8")
+                else:
+                    content.to_csv(tmp, index=False)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from linker.errors import ConfigError, InputError
-from linker.prepare.columns import map_columns, parse_map_option
+from linker.prepare.columns import check_column_names, map_columns, parse_map_option
 from linker.prepare.dates import guess_date_order, parse_dates
 from linker.prepare.identifiers import canonical_document, canonical_email, canonical_phone
 from linker.prepare.records import guess_generic_kind
@@ -97,7 +97,6 @@ def test_columns_are_guessed_in_english_and_french() -> None:
         id_column="id",
         overrides={},
         ignore=set(),
-        file="f.csv",
     )
     assert mapping == {
         "Prénom": "given_name",
@@ -112,7 +111,7 @@ def test_columns_are_guessed_in_english_and_french() -> None:
 def test_map_overrides_and_ignore() -> None:
     overrides = parse_map_option("colour=city,NOM=ignore")
     mapping = map_columns(
-        ["id", "NOM", "colour"], id_column="id", overrides=overrides, ignore=set(), file="f.csv"
+        ["id", "NOM", "colour"], id_column="id", overrides=overrides, ignore=set()
     )
     assert mapping == {"colour": "city"}
 
@@ -122,11 +121,11 @@ def test_map_to_unknown_field_is_a_config_error() -> None:
         parse_map_option("a=shoe_size")
 
 
-def test_map_of_missing_column_is_an_input_error() -> None:
+def test_map_of_a_column_no_input_has_is_an_input_error() -> None:
+    inputs = {"a.csv": ["id", "given"], "b.csv": ["id", "prenom"]}
+    check_column_names(["given", "prenom"], inputs)  # each exists in one input: fine
     with pytest.raises(InputError, match="no column 'ghost'"):
-        map_columns(
-            ["id", "a"], id_column="id", overrides={"ghost": "city"}, ignore=set(), file="f.csv"
-        )
+        check_column_names(["ghost"], inputs)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,28 @@ def levels_of(features: pd.DataFrame, comparisons: list[Comparison]) -> np.ndarr
     return np.column_stack(columns).astype(np.int8)
 
 
+def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of a level matrix, the row of each pair, and how many pairs share each.
+
+    Rows are encoded as integers column by column (levels are small), re-densified with a
+    hash factorisation whenever the next column could overflow: linear time, no row sort.
+    """
+    n = levels.shape[0]
+    if n == 0:
+        return levels, np.empty(0, dtype=np.int64), np.empty(0)
+    codes = np.zeros(n, dtype=np.int64)
+    for column in levels.T:
+        radix = int(column.max()) + 2
+        if int(codes.max()) >= (2**62) // radix:
+            codes = pd.factorize(codes)[0].astype(np.int64)
+        codes = codes * radix + (column.astype(np.int64) + 1)
+    inverse, _ = pd.factorize(codes)
+    counts = np.bincount(inverse)
+    first = np.empty(len(counts), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)
+    return levels[first], inverse.astype(np.int64), counts.astype(np.float64)
+
+
 class FellegiSunter:
     """Fellegi-Sunter model over the levels of ``comparisons``; ``fit`` runs EM."""
 
@@ -74,17 +96,20 @@ class FellegiSunter:
         self.m_ = [self._initial_m(s) for s in sizes]
         self.lambda_ = self.initial_lambda
         self.n_iter_ = 0
+        # EM over the distinct level patterns, weighted by how many pairs share each.
+        patterns, _, counts = _patterns(levels)
         for iteration in range(1, self.max_iter + 1):
-            posterior = self._posterior(levels)
-            new_m = [self._distribution(levels[:, k], posterior, s) for k, s in enumerate(sizes)]
+            posterior = self._posterior(patterns)
+            matches, non_matches = posterior * counts, (1 - posterior) * counts
+            new_m = [self._distribution(patterns[:, k], matches, s) for k, s in enumerate(sizes)]
             new_u = (
                 self.u_
                 if self.fix_u
                 else [
-                    self._distribution(levels[:, k], 1 - posterior, s) for k, s in enumerate(sizes)
+                    self._distribution(patterns[:, k], non_matches, s) for k, s in enumerate(sizes)
                 ]
             )
-            new_lambda = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
+            new_lambda = float(np.clip(matches.sum() / counts.sum(), 1e-9, 1 - 1e-9))
             change = max(
                 [abs(new_lambda - self.lambda_)]
                 + [float(np.max(np.abs(a - b))) for a, b in zip(new_m, self.m_, strict=True)]
@@ -130,7 +155,8 @@ class FellegiSunter:
 
     def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair from its level matrix."""
-        return self._posterior(levels)
+        patterns, inverse, _ = _patterns(levels)
+        return np.asarray(self._posterior(patterns)[inverse], dtype=np.float64)
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """Match probability of each pair from its feature frame."""

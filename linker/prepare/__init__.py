@@ -1,6 +1,11 @@
 """Preparation: column mapping, names, dates, identifiers -> the records frame."""
 
-from linker.prepare.columns import PERSON_FIELDS, map_columns, parse_map_option
+from linker.prepare.columns import (
+    PERSON_FIELDS,
+    check_column_names,
+    map_columns,
+    parse_map_option,
+)
 from linker.prepare.records import (
     PreparedRecords,
     PrepareOptions,
@@ -13,6 +18,7 @@ __all__ = [
     "PERSON_FIELDS",
     "PrepareOptions",
     "PreparedRecords",
+    "check_column_names",
     "guess_generic_kind",
     "map_columns",
     "parse_map_option",

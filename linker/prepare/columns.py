@@ -92,26 +92,33 @@ def parse_map_option(text: str | None) -> dict[str, str]:
     return mapping
 
 
+def check_column_names(names: list[str], inputs: dict[str, list[str]]) -> None:
+    """Every column named in ``--map`` or ``--ignore`` exists in at least one input."""
+    for name in names:
+        if not any(name in columns for columns in inputs.values()):
+            columns = next(iter(inputs.values()))
+            raise InputError(
+                f"no column {name!r} to map or ignore in any input; columns are {columns}",
+                file=", ".join(inputs),
+                column=name,
+            )
+
+
 def map_columns(
     columns: list[str],
     *,
     id_column: str,
     overrides: dict[str, str],
     ignore: set[str],
-    file: str,
 ) -> dict[str, str]:
     """Canonical field for each column: guessed, then overridden; unmapped columns are absent.
 
     Each canonical field takes at most one column: the first guessed one wins, and a later
     column that would map to a taken field stays generic.
     """
-    for name in [*overrides, *ignore]:
-        if name not in columns:
-            raise InputError(
-                f"no column {name!r} to map or ignore; columns are {columns}",
-                file=file,
-                column=name,
-            )
+    # Names may belong to another input of the same run; each input uses its own.
+    overrides = {c: f for c, f in overrides.items() if c in columns}
+    ignore = (ignore | {c for c, f in overrides.items() if f == "ignore"}) & set(columns)
     mapping: dict[str, str] = {}
     taken = {field for field in overrides.values() if field != "ignore"}
     for column in columns:
