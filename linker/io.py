@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from linker.errors import InputError, OutputError
@@ -144,6 +145,16 @@ def _read_csv(raw: bytes, name: str) -> Table:
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise InputError(f"duplicate column names {duplicated}", file=name, row=1)
+    simple = _read_regular_csv(text, header, delimiter)
+    if simple is not None:
+        return Table(
+            name,
+            simple,
+            "csv",
+            encoding=encoding,
+            delimiter=delimiter,
+            rows=pd.Series(np.arange(2, len(simple) + 2), dtype="int64"),
+        )
     records: list[list[str]] = []
     rows: list[int] = []
     rejects: list[dict[str, object]] = []
@@ -181,6 +192,36 @@ def _read_csv(raw: bytes, name: str) -> Table:
         rows=pd.Series(rows, dtype="int64"),
         rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
     )
+
+
+def _read_regular_csv(text: str, header: list[str], delimiter: str) -> pd.DataFrame | None:
+    """The fast path: pandas' C parser, when every line is exactly one well-formed record.
+
+    Returns None for anything irregular (ragged or blank rows, records over several lines),
+    which the csv module then reads row by row to report exact row numbers.
+    """
+    if max(map(len, text.splitlines())) > csv.field_size_limit():
+        return None  # the csv module reports the oversized field with its row
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    regular = len(frame.columns) == len(header) and len(frame) == lines - 1 > 0
+    if not regular or frame.isna().any().any():
+        return None
+    frame.columns = header
+    stripped: pd.DataFrame = frame.apply(lambda column: column.str.strip()).astype(object)
+    stripped[stripped == ""] = None
+    return stripped
 
 
 def _check_ids(table: Table, id_column: str) -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 from linker.blocking import BlockingOptions, BlockingResult, block_pairs, choose_rules
 from linker.cluster import cluster_pairs
 from linker.compare import Comparison, compare_pairs, person_comparisons
+from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError, ModelError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
@@ -251,10 +252,13 @@ def score_pairs(
     if path is not None and kind == "file":
         kind = "trained" if _manifest_kind(path) == "trained" else "unsupervised"
 
+    encoded = encode_records(records, comparisons)
+
     def features_in_chunks() -> Iterator[pd.DataFrame]:
         chunks = _chunks(blocking.count, settings.chunk_pairs)
         for part in progress(chunks, "compare", len(chunks)):
-            yield compare_pairs(records, blocking.left[part], blocking.right[part], comparisons)
+            left, right = blocking.left[part], blocking.right[part]
+            yield compare_pairs(records, left, right, comparisons, encoded)
 
     with timer.stage("compare_and_score"):
         if kind == "trained":
@@ -263,7 +267,7 @@ def score_pairs(
         else:
             levels = [levels_of(features, comparisons) for features in features_in_chunks()]
             probability, model_stats = _score_unsupervised(
-                np.concatenate(levels), records, comparisons, settings, link_only, path
+                np.concatenate(levels), records, comparisons, encoded, settings, link_only, path
             )
     stats: dict[str, Any] = {
         "records": len(records),
@@ -286,6 +290,7 @@ def _score_unsupervised(
     levels: np.ndarray,
     records: pd.DataFrame,
     comparisons: list[Comparison],
+    encoded: dict[str, EncodedColumn],
     settings: Settings,
     link_only: bool,
     path: Path | None,
@@ -298,7 +303,8 @@ def _score_unsupervised(
         _check_same_comparisons(model.comparisons, comparisons, path)
     else:
         left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
-        random_levels = levels_of(compare_pairs(records, left, right, comparisons), comparisons)
+        random_features = compare_pairs(records, left, right, comparisons, encoded)
+        random_levels = levels_of(random_features, comparisons)
         model = FellegiSunter(comparisons).fit(levels, random_levels)
     stats = {
         "kind": "unsupervised",

@@ -113,7 +113,9 @@ def key_codes(records: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np
 
 def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
     """How many pairs blocks with these codes create, with oversized blocks capped."""
-    _, sizes = np.unique(codes, return_counts=True)
+    ordered = np.sort(codes)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(codes) else codes
+    sizes = np.diff(np.r_[starts, len(codes)])
     normal = sizes[sizes <= options.max_block_size]
     capped = sizes[sizes > options.max_block_size]
     return int((normal * (normal - 1) // 2).sum() + (capped * options.window).sum())

@@ -1,8 +1,10 @@
 """Vectorised comparators: two aligned arrays of values in, one similarity per pair out.
 
 Every comparator takes the left and right values of all pairs at once and returns floats in
-[0, 1], NaN where either side is missing. String metrics call ``rapidfuzz.process.cpdist``
-once per column (it scores a missing value as 0, so missing values are masked to NaN here).
+[0, 1], NaN where either side is missing. Callers pass each distinct pair of values once
+(``compare_pairs`` does), so comparators stay plain functions of two arrays. String metrics
+call ``rapidfuzz.process.cpdist`` once per column (it scores a missing value as 0, so missing
+values are masked to NaN here).
 ``COMPARATORS`` is the list of what exists; specs name comparators by these keys.
 """
 
@@ -22,29 +24,6 @@ _PLACEHOLDER_DAY_MONTH = (101, 1231, 701)  # MMDD of 01/01, 31/12, 01/07
 
 def _missing(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
-
-
-def on_distinct_pairs(compare: Comparator) -> Comparator:
-    """Run ``compare`` once per distinct (left, right) value pair and spread the results.
-
-    Blocked pairs repeat the same values a lot (pairs blocked on a name share that name), so
-    this saves most of the work of the expensive comparators.
-    """
-
-    def distinct(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        codes, values = pd.factorize(np.concatenate([left, right]))
-        code_l, code_r = codes[: len(left)], codes[len(left) :]
-        missing = (code_l < 0) | (code_r < 0)
-        pair_codes = code_l.astype(np.int64) * (len(values) + 1) + code_r
-        unique, inverse = np.unique(pair_codes[~missing], return_inverse=True)
-        scores = np.full(len(left), np.nan)
-        if len(unique):
-            first, second = unique // (len(values) + 1), unique % (len(values) + 1)
-            values = np.asarray(values, dtype=left.dtype)
-            scores[~missing] = compare(values[first], values[second])[inverse]
-        return scores
-
-    return distinct
 
 
 def _string_metric(scorer: Callable[..., float], scale: float = 1.0) -> Comparator:
@@ -133,33 +112,32 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
-    # Work on codes of distinct values: equality is an integer compare, and the check for
-    # several items runs once per distinct value, not once per pair.
-    codes, distinct = pd.factorize(np.concatenate([left, right]))
-    code_l, code_r = codes[: len(left)], codes[len(left) :]
-    missing = (code_l < 0) | (code_r < 0)
-    scores = np.asarray(code_l == code_r, dtype=np.float64)
-    listed = np.array([LIST_SEPARATOR in str(v) for v in distinct] + [False])
-    several = np.flatnonzero(~missing & (listed[code_l] | listed[code_r]))
+    missing = _missing(left) | _missing(right)
+    left_text, right_text = pd.Series(left, dtype=object), pd.Series(right, dtype=object)
+    scores = np.asarray(left_text == right_text, dtype=np.float64)
+    # Only pairs where a side lists several items need the item-by-item check.
+    listed = left_text.str.contains(LIST_SEPARATOR, regex=False, na=False) | (
+        right_text.str.contains(LIST_SEPARATOR, regex=False, na=False)
+    )
+    several = np.flatnonzero(listed.to_numpy() & ~missing)
     if len(several):
-        items_l = pd.Series(left[several], index=several).str.split(LIST_SEPARATOR).explode()
-        items_r = pd.Series(right[several], index=several).str.split(LIST_SEPARATOR).explode()
+        items_l = left_text.iloc[several].str.split(LIST_SEPARATOR).explode()
+        items_r = right_text.iloc[several].str.split(LIST_SEPARATOR).explode()
         pairs_l = pd.DataFrame({"pair": items_l.index, "item": items_l.to_numpy()})
         pairs_r = pd.DataFrame({"pair": items_r.index, "item": items_r.to_numpy()})
-        found = pairs_l.merge(pairs_r, on=["pair", "item"])["pair"].unique()
         scores[several] = 0.0
-        scores[found] = 1.0
+        scores[pairs_l.merge(pairs_r, on=["pair", "item"])["pair"].unique()] = 1.0
     scores[missing] = np.nan
     return scores
 
 
 COMPARATORS: dict[str, Comparator] = {
     "exact": exact,
-    "jaro_winkler": on_distinct_pairs(_string_metric(JaroWinkler.normalized_similarity)),
-    "levenshtein": on_distinct_pairs(_string_metric(Levenshtein.normalized_similarity)),
-    "token_sort": on_distinct_pairs(_string_metric(fuzz.token_sort_ratio, scale=100.0)),
-    "token_set": on_distinct_pairs(_string_metric(fuzz.token_set_ratio, scale=100.0)),
+    "jaro_winkler": _string_metric(JaroWinkler.normalized_similarity),
+    "levenshtein": _string_metric(Levenshtein.normalized_similarity),
+    "token_sort": _string_metric(fuzz.token_sort_ratio, scale=100.0),
+    "token_set": _string_metric(fuzz.token_set_ratio, scale=100.0),
     "relative_number": relative_number,
-    "date": on_distinct_pairs(date_agreement),
+    "date": date_agreement,
     "shared_item": shared_item,
 }

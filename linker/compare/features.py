@@ -102,17 +102,62 @@ def person_comparisons(fields: list[str], generic: dict[str, str]) -> list[Compa
     return comparisons
 
 
+@dataclass(frozen=True)
+class EncodedColumn:
+    """A records column as integer codes (-1 = missing) into its distinct values."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+
+def encode_records(
+    records: pd.DataFrame, comparisons: list[Comparison]
+) -> dict[str, EncodedColumn]:
+    """Encode, once per run, every column the comparisons read."""
+    columns = {c.left for c in comparisons} | {c.right or c.left for c in comparisons}
+    encoded = {}
+    for column in sorted(columns):
+        codes, values = pd.factorize(records[column])
+        encoded[column] = EncodedColumn(codes.astype(np.int64), np.asarray(values))
+    return encoded
+
+
+def _unique_with_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Sort-based: numpy 2's hash-based np.unique is much slower on int64 keys.
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]] if len(keys) else np.empty(0, bool)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 def compare_pairs(
     records: pd.DataFrame,
     left: np.ndarray,
     right: np.ndarray,
     comparisons: list[Comparison],
+    encoded: dict[str, EncodedColumn] | None = None,
 ) -> pd.DataFrame:
-    """Feature frame: one float column per comparison, one row per pair (NaN = missing)."""
+    """Feature frame: one float column per comparison, one row per pair (NaN = missing).
+
+    Each comparator runs once per distinct pair of values: blocked pairs repeat values a lot
+    (pairs blocked on a name share it), so this saves most of the work. Pass ``encoded``
+    (from ``encode_records``) when comparing many chunks of pairs of the same records.
+    """
+    encoded = encoded or encode_records(records, comparisons)
     features: dict[str, np.ndarray] = {}
     for comparison in comparisons:
-        values_l = records[comparison.left].to_numpy()
-        values_r = records[comparison.right or comparison.left].to_numpy()
+        column_l = encoded[comparison.left]
+        column_r = encoded[comparison.right or comparison.left]
+        code_l, code_r = column_l.codes[left], column_r.codes[right]
+        present = (code_l >= 0) & (code_r >= 0)
+        width = len(column_r.values) + 1
+        distinct, inverse = _unique_with_inverse(code_l[present] * width + code_r[present])
         compare = COMPARATORS[comparison.comparator]
-        features[comparison.name] = compare(values_l[left], values_r[right])
+        scores = np.full(len(left), np.nan)
+        scores[present] = compare(
+            column_l.values[distinct // width], column_r.values[distinct % width]
+        )[inverse]
+        features[comparison.name] = scores
     return pd.DataFrame(features)

@@ -8,8 +8,6 @@ the reasons for the rejects list.
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
 import re
 from collections.abc import Callable
 
@@ -17,7 +15,6 @@ import pandas as pd
 import phonenumbers
 
 LIST_SEPARATOR = "|"
-_PARALLEL_FROM = 20_000
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _SEX = {
@@ -39,14 +36,49 @@ _SEX = {
 
 
 def canonical_phone(value: str, region: str) -> str:
-    """E.164 form: ``06 12 34 56 78`` and ``0033 6 12...`` are one number in region FR."""
+    """E.164 form: ``06 12 34 56 78`` and ``0033 6 12...`` are one number in region FR.
+
+    Numbers of the default region in their plain national or international form take a fast
+    path built from phonenumbers' own metadata for that region (prefix, country code, possible
+    lengths); everything else is parsed by phonenumbers itself.
+    """
     text = _stripped_phone(value)
-    return _parse_phone(text, region)
+    return _home_number(text, region) or _parse_phone(text, region)
 
 
 def _stripped_phone(value: str) -> str:
     text = _PHONE_SEPARATORS.sub("", value.strip())
     return "+" + text[2:] if text.startswith("00") else text
+
+
+@functools.lru_cache(maxsize=64)
+def _home_numbering(region: str) -> tuple[str, str, frozenset[int]] | None:
+    """(country code, national prefix, possible lengths) when the region's rules are simple."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    if metadata is None or not metadata.national_prefix:
+        return None
+    if metadata.national_prefix_for_parsing not in (None, metadata.national_prefix):
+        return None
+    if metadata.national_prefix_transform_rule is not None:
+        return None
+    general = metadata.general_desc
+    lengths = frozenset(general.possible_length or ()) if general is not None else frozenset()
+    return str(metadata.country_code), metadata.national_prefix, lengths
+
+
+def _home_number(text: str, region: str) -> str | None:
+    numbering = _home_numbering(region)
+    if numbering is None:
+        return None
+    country, prefix, lengths = numbering
+    if text.startswith("+" + country):
+        national = text[1 + len(country) :]
+    elif text.startswith(prefix):
+        national = text[len(prefix) :]
+    else:
+        return None
+    simple = national.isdigit() and national.isascii() and not national.startswith(prefix)
+    return f"+{country}{national}" if simple and len(national) in lengths else None
 
 
 @functools.lru_cache(maxsize=1_000_000)
@@ -110,17 +142,9 @@ def canonicalise_list(
     """Canonical ``|``-joined items of each cell, and the reason for each rejected cell.
 
     Valid items of a cell are kept even when another item of the same cell is rejected.
-    Many distinct cells (phone parsing costs about 50 us each) are shared among processes.
     """
     cells = pd.unique(values.dropna())
-    work = functools.partial(_canonical_cell, canonical=canonical)
-    workers = min(os.cpu_count() or 1, 4)
-    if len(cells) >= _PARALLEL_FROM and workers > 1:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            results = pool.map(work, cells, chunksize=2000)
-    else:
-        results = [work(cell) for cell in cells]
+    results = [_canonical_cell(cell, canonical) for cell in cells]
     form_of = {cell: form for cell, (form, _) in zip(cells, results, strict=True)}
     reason_of = {cell: reason for cell, (_, reason) in zip(cells, results, strict=True)}
     return values.map(form_of).astype(object), values.map(reason_of).astype(object)
