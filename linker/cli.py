@@ -56,7 +56,7 @@ class Console:
             items,
             desc=description,
             total=total,
-            disable=self.quiet,
+            disable=self.quiet or not sys.stderr.isatty(),
             delay=1.0,
             file=sys.stderr,
             leave=False,
@@ -167,7 +167,9 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     with timer.stage("read"):
         tables, plan, read_rejects = _load(paths, args, console)
     with timer.stage("prepare"):
-        prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
+        prepared = prepare_sources(
+            tables, plan, args.id_column, settings.prepare, progress=console.progress
+        )
     rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
     if len(rejects):
         console.say(
@@ -177,9 +179,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     outcome = score_pairs(
         prepared, settings, link_only=args.command == "link", progress=console.progress
     )
-    console.say(
-        f"model: {outcome.stats['model']['kind']}; {outcome.blocking.count} candidate pairs"
-    )
+    model = outcome.stats["model"]
+    console.say(f"model: {model['kind']} ({model['reason']}); {outcome.blocking.count} candidates")
     with timer.stage("cluster" if args.command == "dedupe" else "select_matches"):
         if args.command == "dedupe":
             result = dedupe(outcome, settings.threshold)

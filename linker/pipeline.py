@@ -169,7 +169,11 @@ def plan_columns(
 
 
 def prepare_sources(
-    tables: list[SourceTable], plan: ColumnPlan, id_column: str, options: PrepareOptions
+    tables: list[SourceTable],
+    plan: ColumnPlan,
+    id_column: str,
+    options: PrepareOptions,
+    progress: Progress[Any] = no_progress,
 ) -> PreparedRecords:
     """Prepare each table with the plan and stack them into one records frame."""
     parts = [
@@ -181,6 +185,7 @@ def prepare_sources(
             generic=plan.generic,
             options=options,
             rows=t.rows,
+            progress=progress,
         )
         for t in tables
     ]
@@ -190,26 +195,41 @@ def prepare_sources(
     return prepared
 
 
-def resolve_model(choice: str) -> tuple[str, Path | None]:
-    """(kind, path): ``auto`` is the default trained model if one exists, else unsupervised."""
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model scores the run (``trained`` or ``unsupervised``), from where, and why."""
+
+    kind: str
+    path: Path | None
+    reason: str
+
+
+def choose_model(choice: str, features: list[str]) -> ModelChoice:
+    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and this
+    input gives every feature it was trained on; otherwise the unsupervised model."""
     if choice == "unsupervised":
-        return "unsupervised", None
+        return ModelChoice("unsupervised", None, "asked for")
     if choice in ("trained", "auto"):
         manifest = default_model_dir() / "manifest.json"
-        if manifest.exists():
-            return "trained", manifest
-        if choice == "trained":
-            raise ModelError(
-                f"no trained model at {manifest}; run 'linker train' first or use "
-                "--model unsupervised"
-            )
-        return "unsupervised", None
+        if not manifest.exists():
+            if choice == "trained":
+                raise ModelError(
+                    f"no trained model at {manifest}; run 'linker train' first or use "
+                    "--model unsupervised"
+                )
+            return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
+        missing = sorted(set(_read_manifest(manifest).get("features", [])) - set(features))
+        if missing and choice == "auto":
+            reason = f"the trained model at {manifest} needs features this input lacks: {missing}"
+            return ModelChoice("unsupervised", None, reason)
+        return ModelChoice("trained", manifest, f"default trained model {manifest}")
     path = Path(choice)
     if not path.exists():
         raise ConfigError(
             f"--model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file"
         )
-    return "file", path
+    kind = "trained" if _read_manifest(path).get("kind") == "trained" else "unsupervised"
+    return ModelChoice(kind, path, f"model file {path}")
 
 
 def _random_pairs(
@@ -246,11 +266,11 @@ def score_pairs(
     records = prepared.frame
     with timer.stage("block"):
         rules = choose_rules(records, settings.blocking)
-        blocking = block_pairs(records, rules, settings.blocking, link_only=link_only)
+        blocking = block_pairs(
+            records, rules, settings.blocking, link_only=link_only, progress=progress
+        )
     comparisons = person_comparisons(prepared.fields, prepared.generic)
-    kind, path = resolve_model(settings.model)
-    if path is not None and kind == "file":
-        kind = "trained" if _manifest_kind(path) == "trained" else "unsupervised"
+    model = choose_model(settings.model, [c.name for c in comparisons])
 
     encoded = encode_records(records, comparisons)
 
@@ -261,14 +281,20 @@ def score_pairs(
             yield compare_pairs(records, left, right, comparisons, encoded)
 
     with timer.stage("compare_and_score"):
-        if kind == "trained":
-            assert path is not None
-            probability, model_stats = _score_trained(features_in_chunks(), path)
+        if model.kind == "trained" and model.path is not None:
+            probability, model_stats = _score_trained(features_in_chunks(), model.path)
         else:
             levels = [levels_of(features, comparisons) for features in features_in_chunks()]
             probability, model_stats = _score_unsupervised(
-                np.concatenate(levels), records, comparisons, encoded, settings, link_only, path
+                np.concatenate(levels),
+                records,
+                comparisons,
+                encoded,
+                settings,
+                link_only,
+                model.path,
             )
+        model_stats["reason"] = model.reason
     stats: dict[str, Any] = {
         "records": len(records),
         "candidates": blocking.count,
@@ -299,7 +325,7 @@ def _score_unsupervised(
     if path is None and len(levels) == 0:
         return np.empty(0), {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
     if path is not None:
-        model = fellegi_sunter_from_manifest(json.loads(path.read_text()))
+        model = fellegi_sunter_from_manifest(_read_manifest(path))
         _check_same_comparisons(model.comparisons, comparisons, path)
     else:
         left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
@@ -317,12 +343,15 @@ def _score_unsupervised(
     return model.predict_proba_levels(levels), stats
 
 
-def _manifest_kind(path: Path) -> str:
+def _read_manifest(path: Path) -> dict[str, Any]:
     manifest = path / "manifest.json" if path.is_dir() else path
     try:
-        return str(json.loads(manifest.read_text()).get("kind", ""))
+        content = json.loads(manifest.read_text())
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot read model {path}: {exc}") from exc
+    if not isinstance(content, dict):
+        raise ModelError(f"{path} is not a model manifest")
+    return content
 
 
 def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], path: Path) -> None:

@@ -6,7 +6,9 @@ inside one source are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,14 +70,18 @@ def block_pairs(
     options: BlockingOptions,
     *,
     link_only: bool = False,
+    progress: Callable[..., Iterable[Any]] | None = None,
 ) -> BlockingResult:
-    """The union of every rule's pairs; ``link_only`` keeps pairs across sources only."""
+    """The union of every rule's pairs; ``link_only`` keeps pairs across sources only.
+
+    ``progress(items, description, total)`` may wrap the loop over rules (a progress bar).
+    """
     n = len(records)
     source_codes = pd.factorize(records["source"])[0] if link_only else None
     record_ids = records["record_id"].to_numpy()
     encoded: list[np.ndarray] = []
     result = BlockingResult(np.empty(0, np.int64), np.empty(0, np.int64))
-    for rule in rules:
+    for rule in progress(rules, "block", len(rules)) if progress else rules:
         positions, codes = key_codes(records, rule)
         left, right, capped_starts, capped_sizes = _pairs_in_blocks(positions, codes, options)
         low, high = np.minimum(left, right), np.maximum(left, right)

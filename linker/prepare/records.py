@@ -9,9 +9,10 @@ date). Row-level problems become rejects; the row is kept and the bad value is m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,12 +90,14 @@ def prepare_records(
     generic: dict[str, str],
     options: PrepareOptions,
     rows: pd.Series | None = None,
+    progress: Callable[..., Iterable[Any]] | None = None,
 ) -> PreparedRecords:
     """Prepare one source's raw string frame.
 
     ``mapping`` gives the canonical field of each mapped column; ``generic`` the kind of each
     column to compare generically (see ``guess_generic_kind``). ``rows`` are the file row
-    numbers used in rejects (default: 1-based positions).
+    numbers used in rejects (default: 1-based positions). ``progress(items, description,
+    total)`` may wrap the loop over columns (a progress bar).
     """
     raw = raw.reset_index(drop=True)
     row_numbers = (
@@ -118,7 +121,8 @@ def prepare_records(
                 )
             )
 
-    for column, canonical in mapping.items():
+    columns = list(mapping.items())
+    for column, canonical in progress(columns, "prepare", len(columns)) if progress else columns:
         values = raw[column]
         if canonical in NAME_FIELDS:
             out[canonical] = normalise_text(values)
