@@ -3,8 +3,10 @@
 A ``Comparison`` names one feature column: which prepared column of the left and right record
 to compare, with which registered comparator, and the similarity thresholds that cut it into
 levels for the Fellegi-Sunter model (level 0 below every threshold, level k when the k-th
-threshold from the bottom is reached). ``person_comparisons`` picks the comparisons that the
-prepared columns allow; ``compare_pairs`` computes them for arrays of pair positions.
+threshold from the bottom is reached). Comparisons of one ``group`` (the parts of a name, of
+an address) are modelled jointly by Fellegi-Sunter. ``person_comparisons`` picks the
+comparisons that the prepared columns allow; ``compare_pairs`` computes them for arrays of
+pair positions.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Comparison:
     levels: tuple[float, ...]
     right: str | None = None
     label: str | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if self.comparator not in COMPARATORS:
@@ -62,8 +65,8 @@ class Comparison:
 
 
 _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
-    "given_name": [Comparison("given_name", "jaro_winkler", NAME_LEVELS)],
-    "family_name": [Comparison("family_name", "jaro_winkler", NAME_LEVELS)],
+    "given_name": [Comparison("given_name", "jaro_winkler", NAME_LEVELS, group="name")],
+    "family_name": [Comparison("family_name", "jaro_winkler", NAME_LEVELS, group="name")],
     "full_name": [Comparison("full_name", "token_sort", (1.0, 0.9, 0.75))],
     "aliases": [Comparison("aliases", "shared_item", (1.0,))],
     "father_name": [Comparison("father_name", "jaro_winkler", NAME_LEVELS)],
@@ -72,10 +75,10 @@ _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
     "sex": [Comparison("sex", "exact", (1.0,))],
     "birth_place": [Comparison("birth_place", "jaro_winkler", (1.0, 0.9))],
     "nationality": [Comparison("nationality", "jaro_winkler", (1.0, 0.9))],
-    "address": [Comparison("address", "token_sort", (1.0, 0.9, 0.7))],
-    "postcode": [Comparison("postcode", "levenshtein", (1.0, 0.75))],
-    "city": [Comparison("city", "jaro_winkler", (1.0, 0.9))],
-    "country": [Comparison("country", "exact", (1.0,))],
+    "address": [Comparison("address", "token_sort", (1.0, 0.9, 0.7), group="location")],
+    "postcode": [Comparison("postcode", "levenshtein", (1.0, 0.75), group="location")],
+    "city": [Comparison("city", "jaro_winkler", (1.0, 0.9), group="location")],
+    "country": [Comparison("country", "exact", (1.0,), group="location")],
     "phones": [Comparison("phones", "shared_item", (1.0,))],
     "emails": [Comparison("emails", "shared_item", (1.0,))],
     "documents": [Comparison("documents", "shared_item", (1.0,))],

@@ -1,14 +1,18 @@
-"""Unsupervised Fellegi-Sunter model: per-comparison match weights learned by EM.
+"""Unsupervised Fellegi-Sunter model: match weights learned by EM on the data itself.
 
-Each comparison cuts its similarity into levels. For a pair, level ``l`` of comparison ``k`` has
-probability ``m[k][l]`` among matches and ``u[k][l]`` among non-matches; the comparisons are
-assumed independent given the match status, so the Bayes factor of a pair is the product of
-``m / u`` over its comparisons (missing values contribute nothing).
+Each comparison cuts its similarity into levels. Comparisons that share a ``group`` (address,
+postcode and city all change when someone moves; given name, family name and their swap are
+read together) are modelled jointly: the group's level is the combination of its members'
+levels. For a pair, level ``l`` of group ``k`` has probability ``m[k][l]`` among matches and
+``u[k][l]`` among non-matches; groups are assumed independent given the match status, so the
+Bayes factor of a pair is the product of ``m / u`` over its groups (missing values contribute
+nothing). Modelling correlated fields jointly stops one move from counting as three
+disagreements.
 
-``u`` is estimated from random record pairs (almost all non-matches), as Splink does; ``m`` and
-the share of matches ``lambda_`` among candidate pairs are learned by EM on the candidates.
-Every score is explained by its per-comparison ``log2(m / u)`` weights, which add up to the
-pair's log2 Bayes factor.
+``u`` starts from random record pairs (almost all non-matches), as in Splink; EM then learns
+``m``, ``u`` and the share of matches ``lambda_`` among the candidate pairs. Every score is
+explained by its per-group ``log2(m / u)`` weights, which add up to the pair's log2 Bayes
+factor.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class FellegiSunter:
-    """Fellegi-Sunter model over the levels of ``comparisons``; ``fit`` runs EM."""
+    """Fellegi-Sunter model over the (grouped) levels of ``comparisons``; ``fit`` runs EM."""
 
     kind = "unsupervised"
 
@@ -75,8 +79,42 @@ class FellegiSunter:
         self.fix_u = fix_u
 
     @property
+    def groups(self) -> list[tuple[str, list[int]]]:
+        """(name, member comparison positions), in order of first appearance."""
+        groups: dict[str, list[int]] = {}
+        for position, comparison in enumerate(self.comparisons):
+            groups.setdefault(comparison.group or comparison.name, []).append(position)
+        return list(groups.items())
+
+    @property
     def sizes(self) -> list[int]:
-        return [len(c.levels) + 1 for c in self.comparisons]
+        """Number of levels of each group (all combinations of its members' levels)."""
+        sizes = []
+        for _, members in self.groups:
+            if len(members) == 1:
+                sizes.append(len(self.comparisons[members[0]].levels) + 1)
+            else:
+                # Each member contributes its levels plus "missing"; all missing is not a level.
+                sizes.append(
+                    int(np.prod([len(self.comparisons[m].levels) + 2 for m in members])) - 1
+                )
+        return sizes
+
+    def joint_levels(self, levels: np.ndarray) -> np.ndarray:
+        """Comparison levels to group levels (pairs x groups, -1 where all members missing)."""
+        columns = []
+        for _, members in self.groups:
+            if len(members) == 1:
+                columns.append(levels[:, members[0]].astype(np.int64))
+                continue
+            code = np.zeros(len(levels), dtype=np.int64)
+            for member in members:
+                radix = len(self.comparisons[member].levels) + 2
+                code = code * radix + (levels[:, member].astype(np.int64) + 1)
+            columns.append(code - 1)  # all members missing -> -1
+        if not columns:
+            return np.empty((len(levels), 0), dtype=np.int64)
+        return np.column_stack(columns)
 
     def fit(self, levels: np.ndarray, random_levels: np.ndarray) -> FellegiSunter:
         """Learn ``m_``, ``u_`` and ``lambda_`` by EM on the candidate pairs' levels.
@@ -89,15 +127,16 @@ class FellegiSunter:
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
         sizes = self.sizes
+        random_joint = self.joint_levels(random_levels)
         self.u_random_ = [
-            self._distribution(random_levels[:, k], None, s) for k, s in enumerate(sizes)
+            self._distribution(random_joint[:, k], None, s) for k, s in enumerate(sizes)
         ]
         self.u_ = list(self.u_random_)
-        self.m_ = [self._initial_m(s) for s in sizes]
+        self.m_ = [self._initial_m(k) for k in range(len(sizes))]
         self.lambda_ = self.initial_lambda
         self.n_iter_ = 0
         # EM over the distinct level patterns, weighted by how many pairs share each.
-        patterns, _, counts = _patterns(levels)
+        patterns, _, counts = _patterns(self.joint_levels(levels))
         for iteration in range(1, self.max_iter + 1):
             posterior = self._posterior(patterns)
             matches, non_matches = posterior * counts, (1 - posterior) * counts
@@ -120,10 +159,15 @@ class FellegiSunter:
                 break
         return self
 
-    @staticmethod
-    def _initial_m(size: int) -> np.ndarray:
-        # Matches mostly agree: mass rises geometrically towards the top level.
-        weights: np.ndarray = 2.0 ** (3 * np.arange(size))
+    def _initial_m(self, group: int) -> np.ndarray:
+        """Matches mostly agree: mass rises geometrically with the members' total level."""
+        _, members = self.groups[group]
+        grid = np.indices(
+            [len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members]
+        ).reshape(len(members), -1)
+        if len(members) > 1:
+            grid = grid[:, 1:]  # drop the all-missing combination
+        weights: np.ndarray = 2.0 ** (3 * grid.sum(axis=0))
         return np.asarray(weights / weights.sum(), dtype=np.float64)
 
     @staticmethod
@@ -136,50 +180,67 @@ class FellegiSunter:
         counts += total_pseudo
         return np.asarray(counts / counts.sum(), dtype=np.float64)
 
-    def log2_weights(self, levels: np.ndarray) -> np.ndarray:
-        """Per pair and comparison, ``log2(m / u)`` of its level (0 where missing)."""
-        self._check_fitted()
-        out = np.zeros(levels.shape, dtype=np.float64)
+    def _group_weights(self, joint: np.ndarray) -> np.ndarray:
+        out = np.zeros(joint.shape, dtype=np.float64)
         for k, (m, u) in enumerate(zip(self.m_, self.u_, strict=True)):
             table = np.log2(m / u)
-            column = levels[:, k]
+            column = joint[:, k]
             present = column >= 0
             out[present, k] = table[column[present]]
         return out
 
-    def _posterior(self, levels: np.ndarray) -> np.ndarray:
-        log2_bayes = self.log2_weights(levels).sum(axis=1)
+    def log2_weights(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair and group, ``log2(m / u)`` of its level (0 where missing)."""
+        self._check_fitted()
+        return self._group_weights(self.joint_levels(levels))
+
+    def _posterior(self, joint: np.ndarray) -> np.ndarray:
+        log2_bayes = self._group_weights(joint).sum(axis=1)
         prior = np.log2(self.lambda_ / (1 - self.lambda_))
         odds = np.exp2(-np.clip(log2_bayes + prior, -1000, 1000))
         return np.asarray(1.0 / (1.0 + odds), dtype=np.float64)
 
     def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair from its level matrix."""
-        patterns, inverse, _ = _patterns(levels)
+        self._check_fitted()
+        patterns, inverse, _ = _patterns(self.joint_levels(levels))
         return np.asarray(self._posterior(patterns)[inverse], dtype=np.float64)
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """Match probability of each pair from its feature frame."""
-        return self._posterior(levels_of(features, self.comparisons))
+        return self.predict_proba_levels(levels_of(features, self.comparisons))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "m_"):
             raise ModelError("the Fellegi-Sunter model is not fitted; call fit first")
 
+    def _describe_level(self, group: int, level: int) -> str:
+        _, members = self.groups[group]
+        if len(members) == 1:
+            return _level_text(self.comparisons[members[0]], level)
+        parts = []
+        code = level + 1
+        for member in reversed(members):
+            comparison = self.comparisons[member]
+            radix = len(comparison.levels) + 2
+            code, shifted = divmod(code, radix)
+            text = "missing" if shifted == 0 else _level_text(comparison, shifted - 1)
+            parts.append(f"{comparison.name} {text}")
+        return ", ".join(reversed(parts))
+
     def weights_table(self) -> list[dict[str, Any]]:
-        """Readable per-comparison, per-level m, u and match weight."""
+        """Readable per-group, per-level m, u and match weight (levels seen in the data)."""
         self._check_fitted()
         rows = []
-        for comparison, m, u in zip(self.comparisons, self.m_, self.u_, strict=True):
-            bounds = ["below " + str(comparison.levels[-1])] + [
-                f">= {t}" for t in comparison.levels[::-1]
-            ]
+        for k, ((name, _), m, u) in enumerate(zip(self.groups, self.m_, self.u_, strict=True)):
             for level, (mk, uk) in enumerate(zip(m, u, strict=True)):
+                if len(m) > 12 and max(mk, uk) < 1e-4:
+                    continue  # a combination (almost) never seen: not worth a row
                 rows.append(
                     {
-                        "comparison": comparison.name,
+                        "comparison": name,
                         "level": level,
-                        "similarity": bounds[level],
+                        "similarity": self._describe_level(k, level),
                         "m": float(mk),
                         "u": float(uk),
                         "match_weight": float(np.log2(mk / uk)),
@@ -200,26 +261,43 @@ class FellegiSunter:
                     "right": c.right,
                     "comparator": c.comparator,
                     "levels": list(c.levels),
-                    "m": m.tolist(),
-                    "u": u.tolist(),
+                    "group": c.group,
                 }
-                for c, m, u in zip(self.comparisons, self.m_, self.u_, strict=True)
+                for c in self.comparisons
+            ],
+            "groups": [
+                {"name": name, "m": m.tolist(), "u": u.tolist()}
+                for (name, _), m, u in zip(self.groups, self.m_, self.u_, strict=True)
             ],
         }
+
+
+def _level_text(comparison: Comparison, level: int) -> str:
+    if level == 0:
+        return f"below {comparison.levels[-1]}"
+    return f">= {comparison.levels[len(comparison.levels) - level]}"
 
 
 def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
     """Rebuild a fitted model from ``to_manifest`` output (applied as is, not refitted)."""
     try:
         comparisons = [
-            Comparison(c["left"], c["comparator"], tuple(c["levels"]), right=c["right"])
+            Comparison(
+                c["left"],
+                c["comparator"],
+                tuple(c["levels"]),
+                right=c["right"],
+                group=c.get("group"),
+            )
             for c in manifest["comparisons"]
         ]
         model = FellegiSunter(comparisons)
-        model.m_ = [np.asarray(c["m"], dtype=np.float64) for c in manifest["comparisons"]]
-        model.u_ = [np.asarray(c["u"], dtype=np.float64) for c in manifest["comparisons"]]
+        model.m_ = [np.asarray(g["m"], dtype=np.float64) for g in manifest["groups"]]
+        model.u_ = [np.asarray(g["u"], dtype=np.float64) for g in manifest["groups"]]
         model.lambda_ = float(manifest["lambda"])
         model.n_iter_ = int(manifest.get("iterations", 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"not a Fellegi-Sunter manifest: {exc}") from exc
+    if [len(m) for m in model.m_] != model.sizes:
+        raise ModelError("Fellegi-Sunter manifest: group sizes do not match its comparisons")
     return model
