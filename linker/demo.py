@@ -47,66 +47,54 @@ def write_inputs(out: Path) -> dict[str, Path]:
     return paths
 
 
+def _run_job(
+    title: str, command: list[str], directory: Path, truth_path: Path
+) -> tuple[str, str, evaluate.Scores, float] | int:
+    """Run one ``linker`` command into ``directory``, then evaluate and report it."""
+    outputs = ["--scores", "scores.csv", "--stats", "stats.json", "--rejects", "rejects.csv"]
+    found = "clusters.csv" if command[0] == "dedupe" else "pairs.csv"
+    paths = [
+        str(directory / name) if name.endswith((".csv", ".json")) else name
+        for name in ["--out", found, *outputs]
+    ]
+    status = linker([*command, *paths])
+    if status:
+        return status
+    truth = evaluate.read_truth(truth_path)
+    scored = pd.read_csv(directory / "scores.csv", dtype={"left_id": str, "right_id": str})
+    result = pd.read_csv(directory / found, dtype=str)
+    if command[0] == "dedupe":
+        measure, scores = "cluster", evaluate.cluster_scores(result, truth)
+    else:
+        measure, scores = "pairwise", evaluate.pair_scores(result, truth)
+    recall = evaluate.blocking_recall(scored, truth)
+    evaluate.write_report(
+        directory / "report",
+        title=title,
+        sections={measure: scores, "blocking_recall": recall},
+        scored=scored,
+        truth=truth,
+    )
+    return title, measure, scores, recall
+
+
 def run(out: Path) -> int:
     paths = write_inputs(out / "data")
     link_dir, dedupe_dir = out / "febrl4_link", out / "febrl3_dedupe"
-    status = linker(
-        [
-            "link",
-            str(paths["febrl4_a"]),
-            str(paths["febrl4_b"]),
-            "--out",
-            str(link_dir / "pairs.csv"),
-            "--scores",
-            str(link_dir / "scores.csv"),
-            "--stats",
-            str(link_dir / "stats.json"),
-            "--rejects",
-            str(link_dir / "rejects.csv"),
-        ]
-    ) or linker(
-        [
-            "dedupe",
-            str(paths["febrl3"]),
-            "--out",
-            str(dedupe_dir / "clusters.csv"),
-            "--scores",
-            str(dedupe_dir / "scores.csv"),
-            "--stats",
-            str(dedupe_dir / "stats.json"),
-            "--rejects",
-            str(dedupe_dir / "rejects.csv"),
-        ]
-    )
-    if status:
-        return status
-
     rows = []
-    truth4 = evaluate.read_truth(paths["febrl4_truth"])
-    scores4 = pd.read_csv(link_dir / "scores.csv", dtype={"left_id": str, "right_id": str})
-    pairs4 = evaluate.pair_scores(pd.read_csv(link_dir / "pairs.csv", dtype=str), truth4)
-    recall4 = evaluate.blocking_recall(scores4, truth4)
-    rows.append(("Febrl-4 link", "pairwise", pairs4, recall4))
-    evaluate.write_report(
-        link_dir / "report",
-        title="Febrl-4 link",
-        sections={"pairwise": pairs4, "blocking_recall": recall4},
-        scored=scores4,
-        truth=truth4,
-    )
-
-    truth3 = evaluate.read_truth(paths["febrl3_truth"])
-    scores3 = pd.read_csv(dedupe_dir / "scores.csv", dtype={"left_id": str, "right_id": str})
-    clusters3 = evaluate.cluster_scores(pd.read_csv(dedupe_dir / "clusters.csv", dtype=str), truth3)
-    recall3 = evaluate.blocking_recall(scores3, truth3)
-    rows.append(("Febrl-3 dedupe", "cluster", clusters3, recall3))
-    evaluate.write_report(
-        dedupe_dir / "report",
-        title="Febrl-3 dedupe",
-        sections={"cluster": clusters3, "blocking_recall": recall3},
-        scored=scores3,
-        truth=truth3,
-    )
+    for title, command, directory, truth in [
+        (
+            "Febrl-4 link",
+            ["link", str(paths["febrl4_a"]), str(paths["febrl4_b"])],
+            link_dir,
+            paths["febrl4_truth"],
+        ),
+        ("Febrl-3 dedupe", ["dedupe", str(paths["febrl3"])], dedupe_dir, paths["febrl3_truth"]),
+    ]:
+        row = _run_job(title, command, directory, truth)
+        if isinstance(row, int):
+            return row
+        rows.append(row)
 
     header = ("job", "measure", "precision", "recall", "F1", "blocking recall")
     print("\n{:<16}{:<10}{:>10}{:>8}{:>8}{:>17}".format(*header))

@@ -23,6 +23,7 @@ import pandas as pd
 from linker.errors import InputError, OutputError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+LIST_SEPARATOR = "|"  # several values in one cell: "0612345678|0798765432"
 _SNIFF_BYTES = 64 * 1024
 
 

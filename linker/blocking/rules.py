@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linker.prepare.identifiers import LIST_SEPARATOR
+from linker.io import LIST_SEPARATOR
 
 # Prepared columns usable as blocking keys, and whether they hold |-separated lists.
 KEY_COLUMNS: dict[str, bool] = {

@@ -17,8 +17,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from linker.io import LIST_SEPARATOR
+
 Comparator = Callable[[np.ndarray, np.ndarray], np.ndarray]
-LIST_SEPARATOR = "|"
 _PLACEHOLDER_DAY_MONTH = (101, 1231, 701)  # MMDD of 01/01, 31/12, 01/07
 
 

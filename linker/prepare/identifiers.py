@@ -14,7 +14,8 @@ from collections.abc import Callable
 import pandas as pd
 import phonenumbers
 
-LIST_SEPARATOR = "|"
+from linker.io import LIST_SEPARATOR
+
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _SEX = {
