@@ -22,6 +22,8 @@ from tqdm import tqdm
 from linker import evaluate
 from linker.errors import LinkerError
 from linker.io import read_table, write_outputs
+from linker.models import PairClassifier
+from linker.models.choice import default_model_dir
 from linker.pipeline import (
     DEFAULT_THRESHOLD,
     ColumnPlan,
@@ -34,6 +36,7 @@ from linker.pipeline import (
     plan_columns,
     prepare_sources,
     score_pairs,
+    train_features,
 )
 from linker.prepare import PrepareOptions, parse_map_option
 from linker.prepare.dates import DATE_ORDERS
@@ -232,9 +235,6 @@ def _stats(
 
 
 def _train(args: argparse.Namespace, console: Console) -> int:
-    from linker.models import PairClassifier
-    from linker.pipeline import default_model_dir, train_features
-
     tables, plan, _ = _load([args.input], args, console)
     settings = Settings(prepare=PrepareOptions(date_order=args.date_order, region=args.region))
     prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)

@@ -7,8 +7,6 @@ scores into clusters or matched pairs. Every stage is timed into the run's stati
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +23,7 @@ from linker.compare import Comparison, compare_pairs, person_comparisons
 from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError, ModelError
 from linker.models import FellegiSunter, PairClassifier, levels_of
+from linker.models.choice import choose_model, read_manifest
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.prepare import (
     PreparedRecords,
@@ -37,18 +36,12 @@ from linker.prepare import (
 )
 
 DEFAULT_THRESHOLD = 0.5
-MODEL_CHOICES = ("auto", "unsupervised", "trained")
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str, int], Iterable[T]]
 
 
 def no_progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
     return items
-
-
-def default_model_dir() -> Path:
-    """Where ``linker train`` puts the default trained model (``$LINKER_HOME/models/person``)."""
-    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / "person"
 
 
 @dataclass(frozen=True)
@@ -195,43 +188,6 @@ def prepare_sources(
     return prepared
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """Which model scores the run (``trained`` or ``unsupervised``), from where, and why."""
-
-    kind: str
-    path: Path | None
-    reason: str
-
-
-def choose_model(choice: str, features: list[str]) -> ModelChoice:
-    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and this
-    input gives every feature it was trained on; otherwise the unsupervised model."""
-    if choice == "unsupervised":
-        return ModelChoice("unsupervised", None, "asked for")
-    if choice in ("trained", "auto"):
-        manifest = default_model_dir() / "manifest.json"
-        if not manifest.exists():
-            if choice == "trained":
-                raise ModelError(
-                    f"no trained model at {manifest}; run 'linker train' first or use "
-                    "--model unsupervised"
-                )
-            return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
-        missing = sorted(set(_read_manifest(manifest).get("features", [])) - set(features))
-        if missing and choice == "auto":
-            reason = f"the trained model at {manifest} needs features this input lacks: {missing}"
-            return ModelChoice("unsupervised", None, reason)
-        return ModelChoice("trained", manifest, f"default trained model {manifest}")
-    path = Path(choice)
-    if not path.exists():
-        raise ConfigError(
-            f"--model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file"
-        )
-    kind = "trained" if _read_manifest(path).get("kind") == "trained" else "unsupervised"
-    return ModelChoice(kind, path, f"model file {path}")
-
-
 def _random_pairs(
     records: pd.DataFrame, count: int, link_only: bool, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -325,7 +281,7 @@ def _score_unsupervised(
     if path is None and len(levels) == 0:
         return np.empty(0), {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
     if path is not None:
-        model = fellegi_sunter_from_manifest(_read_manifest(path))
+        model = fellegi_sunter_from_manifest(read_manifest(path))
         _check_same_comparisons(model.comparisons, comparisons, path)
     else:
         left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
@@ -341,17 +297,6 @@ def _score_unsupervised(
         "manifest": model.to_manifest(),
     }
     return model.predict_proba_levels(levels), stats
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    manifest = path / "manifest.json" if path.is_dir() else path
-    try:
-        content = json.loads(manifest.read_text())
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read model {path}: {exc}") from exc
-    if not isinstance(content, dict):
-        raise ModelError(f"{path} is not a model manifest")
-    return content
 
 
 def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], path: Path) -> None:

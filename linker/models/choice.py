@@ -1,0 +1,70 @@
+"""Which model scores a run: ``--model auto|unsupervised|trained|PATH``, resolved with reasons.
+
+The default trained model lives in ``$LINKER_HOME/models/person`` (``LINKER_HOME`` defaults to
+``.linker`` in the working directory); ``linker train`` writes it there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linker.errors import ConfigError, ModelError
+
+MODEL_CHOICES = ("auto", "unsupervised", "trained")
+
+
+def default_model_dir() -> Path:
+    """Where ``linker train`` puts the default trained model (``$LINKER_HOME/models/person``)."""
+    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / "person"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model scores the run (``trained`` or ``unsupervised``), from where, and why."""
+
+    kind: str
+    path: Path | None
+    reason: str
+
+
+def choose_model(choice: str, features: list[str]) -> ModelChoice:
+    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and this
+    input gives every feature it was trained on; otherwise the unsupervised model."""
+    if choice == "unsupervised":
+        return ModelChoice("unsupervised", None, "asked for")
+    if choice in ("trained", "auto"):
+        manifest = default_model_dir() / "manifest.json"
+        if not manifest.exists():
+            if choice == "trained":
+                raise ModelError(
+                    f"no trained model at {manifest}; run 'linker train' first or use "
+                    "--model unsupervised"
+                )
+            return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
+        missing = sorted(set(read_manifest(manifest).get("features", [])) - set(features))
+        if missing and choice == "auto":
+            reason = f"the trained model at {manifest} needs features this input lacks: {missing}"
+            return ModelChoice("unsupervised", None, reason)
+        return ModelChoice("trained", manifest, f"default trained model {manifest}")
+    path = Path(choice)
+    if not path.exists():
+        raise ConfigError(
+            f"--model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file"
+        )
+    kind = "trained" if read_manifest(path).get("kind") == "trained" else "unsupervised"
+    return ModelChoice(kind, path, f"model file {path}")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    manifest = path / "manifest.json" if path.is_dir() else path
+    try:
+        content = json.loads(manifest.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read model {path}: {exc}") from exc
+    if not isinstance(content, dict):
+        raise ModelError(f"{path} is not a model manifest")
+    return content
