@@ -108,3 +108,38 @@ def test_a_move_counts_once_when_location_fields_are_grouped() -> None:
     again = fellegi_sunter_from_manifest(json.loads(json.dumps(grouped.to_manifest())))
     assert np.array_equal(again.predict_proba_levels(levels), grouped.predict_proba_levels(levels))
     assert any("address" in row["similarity"] for row in grouped.weights_table())
+
+
+def test_a_shared_identifier_alone_never_makes_a_match() -> None:
+    comparisons = [
+        Comparison("family_name", "jaro_winkler", (1.0, 0.8)),
+        Comparison("dob", "date", (1.0,)),
+        Comparison("phones", "shared_item", (1.0,), identifier=True),
+    ]
+    rng = np.random.default_rng(5)
+    matches = np.column_stack(
+        [
+            rng.choice(3, 4000, p=[0.02, 0.08, 0.9]),
+            rng.choice(2, 4000, p=[0.1, 0.9]),
+            rng.choice(2, 4000, p=[0.3, 0.7]),
+        ]
+    )
+    others = np.column_stack(
+        [
+            rng.choice(3, 40000, p=[0.9, 0.08, 0.02]),
+            rng.choice(2, 40000, p=[0.97, 0.03]),
+            rng.choice(2, 40000, p=[0.9995, 0.0005]),
+        ]
+    )
+    levels = np.vstack([matches, others]).astype(np.int8)
+    model = FellegiSunter(comparisons).fit(levels, others.astype(np.int8))
+    same_phone_only = np.array([[0, 0, 1]], dtype=np.int8)  # names and dates disagree
+    same_phone_and_name = np.array([[2, -1, 1]], dtype=np.int8)
+    unfloored = FellegiSunter(comparisons, identifier_floor=0.0)
+    unfloored.m_, unfloored.u_, unfloored.lambda_ = model.m_, model.u_, model.lambda_
+    assert (
+        unfloored.predict_proba_levels(same_phone_only)[0]
+        > model.predict_proba_levels(same_phone_only)[0]
+    )
+    assert model.predict_proba_levels(same_phone_only)[0] < 0.01
+    assert model.predict_proba_levels(same_phone_and_name)[0] > 0.5

@@ -4,7 +4,8 @@ A ``Comparison`` names one feature column: which prepared column of the left and
 to compare, with which registered comparator, and the similarity thresholds that cut it into
 levels for the Fellegi-Sunter model (level 0 below every threshold, level k when the k-th
 threshold from the bottom is reached). Comparisons of one ``group`` (the parts of a name, of
-an address) are modelled jointly by Fellegi-Sunter. ``person_comparisons`` picks the
+an address) are modelled jointly by Fellegi-Sunter; an ``identifier`` (phone, email, document,
+account) can support a match but never make one alone. ``person_comparisons`` picks the
 comparisons that the prepared columns allow; ``compare_pairs`` computes them for arrays of
 pair positions.
 """
@@ -43,6 +44,7 @@ class Comparison:
     right: str | None = None
     label: str | None = None
     group: str | None = None
+    identifier: bool = False
 
     def __post_init__(self) -> None:
         if self.comparator not in COMPARATORS:
@@ -79,10 +81,10 @@ _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
     "postcode": [Comparison("postcode", "levenshtein", (1.0, 0.75), group="location")],
     "city": [Comparison("city", "jaro_winkler", (1.0, 0.9), group="location")],
     "country": [Comparison("country", "exact", (1.0,), group="location")],
-    "phones": [Comparison("phones", "shared_item", (1.0,))],
-    "emails": [Comparison("emails", "shared_item", (1.0,))],
-    "documents": [Comparison("documents", "shared_item", (1.0,))],
-    "ibans": [Comparison("ibans", "shared_item", (1.0,))],
+    "phones": [Comparison("phones", "shared_item", (1.0,), identifier=True)],
+    "emails": [Comparison("emails", "shared_item", (1.0,), identifier=True)],
+    "documents": [Comparison("documents", "shared_item", (1.0,), identifier=True)],
+    "ibans": [Comparison("ibans", "shared_item", (1.0,), identifier=True)],
     "name_native": [Comparison("name_native", "token_sort", (1.0, 0.9))],
 }
 _GENERIC_COMPARISONS = {

@@ -9,6 +9,11 @@ Bayes factor of a pair is the product of ``m / u`` over its groups (missing valu
 nothing). Modelling correlated fields jointly stops one move from counting as three
 disagreements.
 
+Identifiers are links, not merges: a shared phone, email, document or account may lift a pair
+whose names and dates leave it in doubt, but a pair that its other comparisons alone call a
+clear non-match (below ``identifier_floor``) keeps that verdict whatever identifiers it shares:
+in a smuggling network many people share a phone or an account.
+
 ``u`` starts from random record pairs (almost all non-matches), as in Splink; EM then learns
 ``m``, ``u`` and the share of matches ``lambda_`` among the candidate pairs. Every score is
 explained by its per-group ``log2(m / u)`` weights, which add up to the pair's log2 Bayes
@@ -26,6 +31,7 @@ from linker.compare.features import Comparison
 from linker.errors import ModelError
 
 _PSEUDO = 1.0  # Laplace smoothing of level counts
+IDENTIFIER_FLOOR = 0.001  # below this without identifiers, identifiers cannot make a match
 
 
 def levels_of(features: pd.DataFrame, comparisons: list[Comparison]) -> np.ndarray:
@@ -71,12 +77,14 @@ class FellegiSunter:
         tol: float = 1e-6,
         initial_lambda: float = 0.1,
         fix_u: bool = False,
+        identifier_floor: float = IDENTIFIER_FLOOR,
     ) -> None:
         self.comparisons = comparisons
         self.max_iter = max_iter
         self.tol = tol
         self.initial_lambda = initial_lambda
         self.fix_u = fix_u
+        self.identifier_floor = identifier_floor
 
     @property
     def groups(self) -> list[tuple[str, list[int]]]:
@@ -195,16 +203,24 @@ class FellegiSunter:
         return self._group_weights(self.joint_levels(levels))
 
     def _posterior(self, joint: np.ndarray) -> np.ndarray:
-        log2_bayes = self._group_weights(joint).sum(axis=1)
         prior = np.log2(self.lambda_ / (1 - self.lambda_))
-        odds = np.exp2(-np.clip(log2_bayes + prior, -1000, 1000))
-        return np.asarray(1.0 / (1.0 + odds), dtype=np.float64)
+        return _probability(self._group_weights(joint).sum(axis=1) + prior)
 
     def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
-        """Match probability of each pair from its level matrix."""
+        """Match probability of each pair from its level matrix (identifiers never alone)."""
         self._check_fitted()
         patterns, inverse, _ = _patterns(self.joint_levels(levels))
-        return np.asarray(self._posterior(patterns)[inverse], dtype=np.float64)
+        weights = self._group_weights(patterns)
+        prior = np.log2(self.lambda_ / (1 - self.lambda_))
+        identifier = np.array([self._is_identifier(k) for k in range(len(self.groups))], bool)
+        full = _probability(weights.sum(axis=1) + prior)
+        without = _probability(weights[:, ~identifier].sum(axis=1) + prior)
+        chosen = np.where(without < self.identifier_floor, without, full)
+        return np.asarray(chosen[inverse], dtype=np.float64)
+
+    def _is_identifier(self, group: int) -> bool:
+        _, members = self.groups[group]
+        return all(self.comparisons[m].identifier for m in members)
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """Match probability of each pair from its feature frame."""
@@ -254,6 +270,7 @@ class FellegiSunter:
             "kind": self.kind,
             "lambda": self.lambda_,
             "iterations": self.n_iter_,
+            "identifier_floor": self.identifier_floor,
             "comparisons": [
                 {
                     "name": c.name,
@@ -262,6 +279,7 @@ class FellegiSunter:
                     "comparator": c.comparator,
                     "levels": list(c.levels),
                     "group": c.group,
+                    "identifier": c.identifier,
                 }
                 for c in self.comparisons
             ],
@@ -270,6 +288,11 @@ class FellegiSunter:
                 for (name, _), m, u in zip(self.groups, self.m_, self.u_, strict=True)
             ],
         }
+
+
+def _probability(log2_odds: np.ndarray) -> np.ndarray:
+    odds = np.exp2(-np.clip(log2_odds, -1000, 1000))
+    return np.asarray(1.0 / (1.0 + odds), dtype=np.float64)
 
 
 def _level_text(comparison: Comparison, level: int) -> str:
@@ -288,10 +311,13 @@ def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
                 tuple(c["levels"]),
                 right=c["right"],
                 group=c.get("group"),
+                identifier=bool(c.get("identifier", False)),
             )
             for c in manifest["comparisons"]
         ]
-        model = FellegiSunter(comparisons)
+        model = FellegiSunter(
+            comparisons, identifier_floor=float(manifest.get("identifier_floor", IDENTIFIER_FLOOR))
+        )
         model.m_ = [np.asarray(g["m"], dtype=np.float64) for g in manifest["groups"]]
         model.u_ = [np.asarray(g["u"], dtype=np.float64) for g in manifest["groups"]]
         model.lambda_ = float(manifest["lambda"])

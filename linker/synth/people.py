@@ -692,11 +692,26 @@ def _draw_emails(rng: np.random.Generator, given: IntArray, surname: IntArray) -
     return _unique_emails(rng, local, domain)
 
 
+def _mailbox(emails: ObjArray) -> pd.Series:
+    """The mailbox an address reaches: for gmail, the local part without dots."""
+    series = pd.Series(emails, dtype=object).str.lower()
+    if series.empty:
+        return series
+    parts = series.str.rsplit("@", n=1, expand=True)
+    gmail = parts[1].isin(["gmail.com", "googlemail.com"])
+    local = parts[0].where(~gmail, parts[0].str.replace(".", "", regex=False))
+    return local + "@" + parts[1].where(~gmail, "gmail.com")
+
+
 def _unique_emails(rng: np.random.Generator, local: ObjArray, domain: ObjArray) -> ObjArray:
-    """``local@domain``, with a number added to the local part of any address already taken."""
+    """``local@domain``, with a number added to the local part of any mailbox already taken.
+
+    Gmail ignores dots in the local part, so ``ab.cd@gmail.com`` and ``abcd@gmail.com`` are one
+    mailbox: two people never hold both.
+    """
     emails: ObjArray = local + "@" + domain
     for digits in (2, 3, 4, 5, 6, 7, 8):
-        taken = np.flatnonzero(pd.Series(emails).duplicated().to_numpy())
+        taken = np.flatnonzero(_mailbox(emails).duplicated().to_numpy())
         if len(taken) == 0:
             break
         suffix = rng.integers(10 ** (digits - 1), 10**digits, len(taken)).astype(str)
