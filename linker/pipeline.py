@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from linker.blocking import BlockingOptions, BlockingResult, block_pairs, choose_rules
+from linker.blocking import BlockingOptions, BlockingResult, KeyCodes, block_pairs, choose_rules
 from linker.cluster import cluster_pairs
 from linker.compare import Comparison, compare_pairs, person_comparisons
 from linker.compare.features import EncodedColumn, encode_records
@@ -221,9 +221,10 @@ def score_pairs(
     timer = Timer()
     records = prepared.frame
     with timer.stage("block"):
-        rules = choose_rules(records, settings.blocking)
+        codes = KeyCodes(records)
+        rules = choose_rules(records, settings.blocking, codes)
         blocking = block_pairs(
-            records, rules, settings.blocking, link_only=link_only, progress=progress
+            records, rules, settings.blocking, link_only=link_only, progress=progress, codes=codes
         )
     comparisons = person_comparisons(prepared.fields, prepared.generic)
     model = choose_model(settings.model, [c.name for c in comparisons])

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linker.blocking.rules import BlockingOptions, BlockingRule, key_codes
+from linker.blocking.rules import BlockingOptions, BlockingRule, KeyCodes
 
 
 @dataclass
@@ -71,19 +71,22 @@ def block_pairs(
     *,
     link_only: bool = False,
     progress: Callable[..., Iterable[Any]] | None = None,
+    codes: KeyCodes | None = None,
 ) -> BlockingResult:
     """The union of every rule's pairs; ``link_only`` keeps pairs across sources only.
 
-    ``progress(items, description, total)`` may wrap the loop over rules (a progress bar).
+    ``progress(items, description, total)`` may wrap the loop over rules (a progress bar);
+    ``codes`` reuses the key codes computed while choosing the rules.
     """
+    codes = codes or KeyCodes(records)
     n = len(records)
     source_codes = pd.factorize(records["source"])[0] if link_only else None
     record_ids = records["record_id"].to_numpy()
     encoded: list[np.ndarray] = []
     result = BlockingResult(np.empty(0, np.int64), np.empty(0, np.int64))
     for rule in progress(rules, "block", len(rules)) if progress else rules:
-        positions, codes = key_codes(records, rule)
-        left, right, capped_starts, capped_sizes = _pairs_in_blocks(positions, codes, options)
+        positions, block_codes = codes.rule(rule)
+        left, right, capped_starts, capped_sizes = _pairs_in_blocks(positions, block_codes, options)
         low, high = np.minimum(left, right), np.maximum(left, right)
         keep = low != high  # a record listing one phone twice
         if source_codes is not None:
@@ -91,7 +94,7 @@ def block_pairs(
         pair_codes = _sorted_unique(low[keep].astype(np.int64) * n + high[keep])
         encoded.append(pair_codes)
         result.pairs_per_rule[rule.name] = len(pair_codes)
-        order = np.lexsort((positions, codes))
+        order = np.lexsort((positions, block_codes))
         for start, size in zip(capped_starts, capped_sizes, strict=True):
             first = positions[order][start]
             result.capped_blocks.append(

@@ -85,30 +85,37 @@ def is_list_key(column: str) -> bool:
     return KEY_COLUMNS.get(column, False)
 
 
-def key_codes(records: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
-    """(record positions, block code) for every record that has all keys of the rule.
+class KeyCodes:
+    """Integer codes of the blocking key columns of ``records``, each computed once.
 
     A list key (several phones) gives a record one entry per item.
     """
-    positions = np.arange(len(records))
-    combined: np.ndarray | None = None
-    for key in rule.keys:
-        values = records[key]
-        if is_list_key(key):
-            exploded = values.str.split(LIST_SEPARATOR).explode().dropna()
-            codes, _ = pd.factorize(exploded)
-            positions = exploded.index.to_numpy()
-            combined = codes.astype(np.int64)
-            continue
-        codes, uniques = pd.factorize(values)
-        codes = codes.astype(np.int64)
-        if combined is None:
-            combined = codes
-        else:
-            combined = np.where((combined < 0) | (codes < 0), -1, combined * len(uniques) + codes)
-    assert combined is not None
-    present = combined >= 0
-    return positions[present], combined[present]
+
+    def __init__(self, records: pd.DataFrame) -> None:
+        self.records = records
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+
+    def of(self, key: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(record positions, codes with -1 for missing, number of distinct values)."""
+        if key not in self._codes:
+            values = self.records[key]
+            if is_list_key(key):
+                values = values.str.split(LIST_SEPARATOR).explode().dropna()
+            codes, uniques = pd.factorize(values)
+            positions = values.index.to_numpy() if is_list_key(key) else np.arange(len(values))
+            self._codes[key] = (positions, codes.astype(np.int64), len(uniques))
+        return self._codes[key]
+
+    def rule(self, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
+        """(record positions, block code) for every record that has all keys of the rule."""
+        positions, combined, _ = self.of(rule.keys[0])
+        for key in rule.keys[1:]:
+            if is_list_key(key) or is_list_key(rule.keys[0]):
+                raise ValueError(f"list key in a combined rule: {rule.name}")
+            _, codes, width = self.of(key)
+            combined = np.where((combined < 0) | (codes < 0), -1, combined * width + codes)
+        present = combined >= 0
+        return positions[present], combined[present]
 
 
 def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
@@ -121,19 +128,22 @@ def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
     return int((normal * (normal - 1) // 2).sum() + (capped * options.window).sum())
 
 
-def choose_rules(records: pd.DataFrame, options: BlockingOptions) -> list[BlockingRule]:
+def choose_rules(
+    records: pd.DataFrame, options: BlockingOptions, codes: KeyCodes | None = None
+) -> list[BlockingRule]:
     """Rules within budget, most selective first, from single keys and pairs of keys."""
+    codes = codes or KeyCodes(records)
     keys = key_columns(records)
     n = len(records)
     rule_budget = max(options.min_rule_budget, int(options.pairs_per_record * n))
     total_budget = max(options.min_rule_budget, int(options.total_pairs_per_record * n))
     singles = [BlockingRule((k,)) for k in keys]
-    estimates = {r: estimate_pairs(key_codes(records, r)[1], options) for r in singles}
+    estimates = {r: estimate_pairs(codes.rule(r)[1], options) for r in singles}
     chosen_singles = {r.keys[0] for r in singles if estimates[r] <= rule_budget}
     single_valued = [k for k in keys if not is_list_key(k) and k not in chosen_singles]
     for a, b in itertools.combinations(single_valued, 2):
         rule = BlockingRule((a, b))
-        estimates[rule] = estimate_pairs(key_codes(records, rule)[1], options)
+        estimates[rule] = estimate_pairs(codes.rule(rule)[1], options)
     ranked = sorted(
         (
             r
