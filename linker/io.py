@@ -183,7 +183,7 @@ def _read_csv(raw: bytes, name: str) -> Table:
     if not records:
         raise InputError("no records after the header", file=name)
     frame = pd.DataFrame(records, columns=header, dtype=object)
-    frame = frame.apply(lambda col: col.str.strip()).replace("", None)
+    frame = frame.apply(_stripped_or_missing)
     return Table(
         name,
         frame,
@@ -220,9 +220,14 @@ def _read_regular_csv(text: str, header: list[str], delimiter: str) -> pd.DataFr
     if not regular or frame.isna().any().any():
         return None
     frame.columns = header
-    stripped: pd.DataFrame = frame.apply(lambda column: column.str.strip()).astype(object)
-    stripped[stripped == ""] = None
-    return stripped
+    return frame.apply(_stripped_or_missing)
+
+
+def _stripped_or_missing(column: pd.Series) -> pd.Series:
+    """Surrounding spaces removed (once per distinct value); empty cells become missing."""
+    codes, distinct = pd.factorize(column)
+    stripped = np.array([v.strip() or None for v in distinct] + [None], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
 def _check_ids(table: Table, id_column: str) -> None:

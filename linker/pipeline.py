@@ -52,7 +52,7 @@ class Settings:
     model: str = "auto"
     prepare: PrepareOptions = field(default_factory=PrepareOptions)
     blocking: BlockingOptions = field(default_factory=BlockingOptions)
-    u_sample_pairs: int = 300_000
+    u_sample_pairs: int = 100_000
     chunk_pairs: int = 400_000
     seed: int = 0
     one_to_one: bool = False

@@ -39,6 +39,12 @@ KEY_COLUMNS: dict[str, bool] = {
     "aliases": True,
 }
 
+# Keys built from other keys: pairing them adds nothing but near-duplicate pairs.
+_OVERLAPPING = {
+    frozenset({"names_sorted_ph", "given_name_ph"}),
+    frozenset({"names_sorted_ph", "family_name_ph"}),
+}
+
 
 @dataclass(frozen=True)
 class BlockingRule:
@@ -61,7 +67,7 @@ class BlockingOptions:
     records in record order instead of all of them, and the block is reported.
     """
 
-    pairs_per_record: float = 5.0
+    pairs_per_record: float = 3.0
     total_pairs_per_record: float = 40.0
     min_rule_budget: int = 20_000
     max_block_size: int = 1000
@@ -142,6 +148,8 @@ def choose_rules(
     chosen_singles = {r.keys[0] for r in singles if estimates[r] <= rule_budget}
     single_valued = [k for k in keys if not is_list_key(k) and k not in chosen_singles]
     for a, b in itertools.combinations(single_valued, 2):
+        if frozenset({a, b}) in _OVERLAPPING:
+            continue
         rule = BlockingRule((a, b))
         estimates[rule] = estimate_pairs(codes.rule(rule)[1], options)
     ranked = sorted(

@@ -113,17 +113,20 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
-    missing = _missing(left) | _missing(right)
-    left_text, right_text = pd.Series(left, dtype=object), pd.Series(right, dtype=object)
-    scores = np.asarray(left_text == right_text, dtype=np.float64)
-    # Only pairs where a side lists several items need the item-by-item check.
-    listed = left_text.str.contains(LIST_SEPARATOR, regex=False, na=False) | (
-        right_text.str.contains(LIST_SEPARATOR, regex=False, na=False)
+    # Codes of distinct values: equality is an integer compare, and looking for several
+    # items is done once per distinct value rather than once per pair.
+    codes, distinct = pd.factorize(np.concatenate([left, right]))
+    code_l, code_r = codes[: len(left)], codes[len(left) :]
+    missing = (code_l < 0) | (code_r < 0)
+    scores = np.asarray(code_l == code_r, dtype=np.float64)
+    listed = np.append(
+        pd.Series(distinct, dtype=object).str.contains(LIST_SEPARATOR, regex=False).to_numpy(),
+        False,  # code -1 (missing) indexes this last entry
     )
-    several = np.flatnonzero(listed.to_numpy() & ~missing)
+    several = np.flatnonzero((listed[code_l] | listed[code_r]) & ~missing)
     if len(several):
-        items_l = left_text.iloc[several].str.split(LIST_SEPARATOR).explode()
-        items_r = right_text.iloc[several].str.split(LIST_SEPARATOR).explode()
+        items_l = pd.Series(left[several], index=several).str.split(LIST_SEPARATOR).explode()
+        items_r = pd.Series(right[several], index=several).str.split(LIST_SEPARATOR).explode()
         pairs_l = pd.DataFrame({"pair": items_l.index, "item": items_l.to_numpy()})
         pairs_r = pd.DataFrame({"pair": items_r.index, "item": items_r.to_numpy()})
         scores[several] = 0.0

@@ -128,13 +128,9 @@ def encode_records(
 
 
 def _unique_with_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # Sort-based: numpy 2's hash-based np.unique is much slower on int64 keys.
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    first = np.r_[True, ordered[1:] != ordered[:-1]] if len(keys) else np.empty(0, bool)
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return ordered[first], inverse
+    # A hash factorisation: linear, and far faster than numpy 2's np.unique on int64 keys.
+    inverse, unique = pd.factorize(keys)
+    return np.asarray(unique, dtype=np.int64), inverse.astype(np.int64)
 
 
 def compare_pairs(

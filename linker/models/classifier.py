@@ -14,14 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
-import skops.io as sio
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import cross_val_predict
 
 from linker.errors import ModelError
+
+# scikit-learn and skops are imported inside the methods that need them: importing linker
+# stays fast for the runs (the default, unsupervised ones) that never touch a classifier.
 
 MANIFEST = "manifest.json"
 ESTIMATOR = "estimator.skops"
@@ -36,7 +33,10 @@ class PairClassifier:
         self.random_state = random_state
         self.max_iter = max_iter
 
-    def _estimator(self) -> CalibratedClassifierCV:
+    def _estimator(self) -> Any:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
         boosting = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=0.1, random_state=self.random_state
         )
@@ -44,6 +44,9 @@ class PairClassifier:
 
     def fit(self, features: pd.DataFrame, labels: np.ndarray) -> PairClassifier:
         """Fit on labelled pairs; records cross-validated AUC in ``metrics_``."""
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import cross_val_predict
+
         y = np.asarray(labels, dtype=int)
         if len(np.unique(y)) < 2:
             raise ModelError("training needs both matching and non-matching pairs")
@@ -71,6 +74,10 @@ class PairClassifier:
 
     def save(self, directory: Path, extra: dict[str, Any] | None = None) -> Path:
         """Write the manifest and the estimator into ``directory``; returns the manifest."""
+        import sklearn
+        import skops
+        import skops.io as sio
+
         directory.mkdir(parents=True, exist_ok=True)
         sio.dump(self.estimator_, directory / ESTIMATOR)
         manifest = {
@@ -78,7 +85,7 @@ class PairClassifier:
             "features": self.feature_names_,
             "metrics": self.metrics_,
             "training_data_sha256": self.training_hash_,
-            "versions": {"scikit-learn": sklearn.__version__, "skops": sio.__name__},
+            "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
             "estimator_file": ESTIMATOR,
             **(extra or {}),
         }
@@ -89,6 +96,8 @@ class PairClassifier:
     @classmethod
     def load(cls, manifest_path: Path) -> PairClassifier:
         """Load a saved classifier, trusting only the types scikit-learn's own models use."""
+        import skops.io as sio
+
         if manifest_path.is_dir():
             manifest_path = manifest_path / MANIFEST
         try:

@@ -126,10 +126,10 @@ def parse_dates(values: pd.Series, order: str | None = None) -> pd.DataFrame:
             "reason": [p.reason for p in parsed],
         }
     )
+    table["iso"] = _iso(table)
     # factorize marks missing values with -1: the last row of the table is the missing date.
     frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
     frame.index = values.index
-    frame["iso"] = _iso(frame)
     return frame
 
 
