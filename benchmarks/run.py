@@ -211,7 +211,7 @@ def invocation(tool: str, dataset: Dataset, run_dir: Path) -> Invocation:
         linker = str(Path(sys.executable).parent / "linker")
         if dataset.mode == "dedupe":
             command = [linker, "dedupe", *inputs, "--out", str(output)]
-            command += ["--scores", str(run_dir / "scores.csv"), "--stats", str(stats), "--quiet"]
+            command += ["--stats", str(stats), "--quiet"]
         else:
             command = [linker, "link", *inputs, "--out", str(output), "--quiet"]
             command += ["--stats", str(stats)]

@@ -202,7 +202,10 @@ def _synth(link_type: LinkType) -> SplinkModel:
         ],
         recall=0.7,
         em_rules=[block_on("surname", "date_of_birth"), block_on("phone")],
-        u_max_pairs=1e7,  # Splink's advice for larger data: 1e7 or more
+        # As in Splink's Febrl examples. Splink advises 1e7 or more for larger data; on
+        # synth100k that costs 4x the time and 7x the memory for the same F1 (0.958 vs 0.956),
+        # so the faster setting is the fairer peer.
+        u_max_pairs=1e6,
     )
 
 
