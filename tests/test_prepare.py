@@ -175,3 +175,51 @@ def test_phone_fast_path_agrees_with_phonenumbers(region: str) -> None:
         assert fast == slow, (value, region)
     # Italy keeps its leading zero, so it never takes the fast path.
     assert checked == 0 if region == "IT" else region not in ("FR", "DE", "AF") or checked > 100
+
+
+def test_prepare_records_builds_keys_and_rejects_bad_values() -> None:
+    from linker.prepare import PrepareOptions, prepare_records
+
+    raw = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "prenom": ["Élodie", "Karim"],
+            "nom": ["Dupont", "Benali"],
+            "alias": ["Abu Ahmed| abou AHMED", None],
+            "tel": ["06 12 34 56 78|not a phone", "+33 7 98 76 54 32"],
+            "ddn": ["31/02/1990", "01/01/1985"],
+        }
+    )
+    mapping = {
+        "prenom": "given_name",
+        "nom": "family_name",
+        "alias": "aliases",
+        "tel": "phones",
+        "ddn": "dob",
+    }
+    prepared = prepare_records(
+        raw,
+        source="f.csv",
+        id_column="id",
+        mapping=mapping,
+        generic={},
+        options=PrepareOptions(),
+        rows=pd.Series([2, 3]),
+    )
+    frame = prepared.frame
+    assert frame["given_name"].tolist() == ["elodie", "karim"]
+    assert frame["aliases"].tolist() == ["abou ahmed|abu ahmed", None]
+    assert frame["phones"].tolist() == ["+33612345678", "+33798765432"]
+    assert np.isnan(frame["dob"][0]) and frame["dob"][1] == 19850101.0
+    swapped = prepare_records(
+        raw.assign(prenom=raw["nom"], nom=raw["prenom"]),
+        source="g.csv",
+        id_column="id",
+        mapping=mapping,
+        generic={},
+        options=PrepareOptions(),
+    )
+    assert swapped.frame["names_sorted_ph"].tolist() == frame["names_sorted_ph"].tolist()
+    rejects = prepared.rejects.set_index("column")
+    assert rejects.loc["tel", "row"] == 2 and "not a phone" in rejects.loc["tel", "reason"]
+    assert rejects.loc["ddn", "row"] == 2 and "no day 31" in rejects.loc["ddn", "reason"]

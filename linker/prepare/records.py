@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linker.io import REJECT_COLUMNS
+from linker.io import LIST_SEPARATOR, REJECT_COLUMNS
 from linker.prepare.columns import column_key
 from linker.prepare.dates import date_code, parse_dates, parse_one
 from linker.prepare.identifiers import (
@@ -27,7 +27,13 @@ from linker.prepare.identifiers import (
     canonical_sex,
     canonicalise_list,
 )
-from linker.prepare.text import map_distinct, normalise_text, phonetic_key, sorted_tokens
+from linker.prepare.text import (
+    map_distinct,
+    normalise_one,
+    normalise_text,
+    phonetic_key,
+    sorted_tokens,
+)
 
 NAME_FIELDS = ("given_name", "family_name", "father_name", "mother_name")
 TEXT_FIELDS = ("birth_place", "nationality", "address", "city", "country", "name_native")
@@ -195,9 +201,8 @@ def prepare_records(
 
 
 def _normalise_list(cell: object) -> str | None:
-    items = [normalise_text(pd.Series([i])).iloc[0] for i in str(cell).split("|")]
-    kept = sorted({i for i in items if i})
-    return "|".join(kept) or None
+    kept = sorted({normalise_one(item) for item in str(cell).split(LIST_SEPARATOR)} - {""})
+    return LIST_SEPARATOR.join(kept) or None
 
 
 def _is_short_text(values: pd.Series) -> bool:
