@@ -173,6 +173,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         prepared = prepare_sources(
             tables, plan, args.id_column, settings.prepare, progress=console.progress
         )
+    inputs = {t.name: len(t.frame) for t in tables}
+    del tables  # the raw strings are no longer needed: free them before the heavy stages
     rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
     if len(rejects):
         console.say(
@@ -198,7 +200,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     if args.rejects:
         outputs[args.rejects] = rejects
     if args.stats:
-        stats = _stats(outcome, plan, settings, tables, rejects, summary)
+        stats = _stats(outcome, plan, settings, inputs, rejects, summary)
         outputs[args.stats] = json.dumps(stats, indent=2, default=str)
     write_outputs(outputs)
     console.say(f"{summary}; wrote {', '.join(str(p) for p in outputs)}")
@@ -219,13 +221,13 @@ def _stats(
     outcome: Outcome,
     plan: ColumnPlan,
     settings: Settings,
-    tables: list[SourceTable],
+    inputs: dict[str, int],
     rejects: pd.DataFrame,
     summary: str,
 ) -> dict[str, Any]:
     return {
         **outcome.stats,
-        "inputs": {t.name: len(t.frame) for t in tables},
+        "inputs": inputs,
         "columns": plan.as_dict(),
         "threshold": settings.threshold,
         "rejects": len(rejects),

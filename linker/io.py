@@ -103,17 +103,17 @@ def _parquet_column_as_text(column: pd.Series) -> pd.Series:
     return pd.Series([as_text(v) for v in column.tolist()], index=column.index, dtype=object)
 
 
-def _decode(raw: bytes, name: str) -> tuple[str, str]:
+def _encoding(raw: bytes, name: str) -> str:
+    """``utf-8-sig`` or ``cp1252``, whichever decodes the whole file (UTF-8 first)."""
     if b"\x00" in raw[:_SNIFF_BYTES]:
         raise InputError("looks like a binary file, not a CSV or Parquet table", file=name)
-    try:
-        return raw.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputError("neither UTF-8 nor cp1252 text", file=name) from exc
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            raw.decode(encoding)  # a check only: the text is not kept
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputError("neither UTF-8 nor cp1252 text", file=name)
 
 
 def _delimiter(header_line: str) -> str:
@@ -121,12 +121,12 @@ def _delimiter(header_line: str) -> str:
 
 
 def _read_csv(raw: bytes, name: str) -> Table:
-    text, encoding = _decode(raw, name)
-    header_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    encoding = _encoding(raw, name)
+    shown = "UTF-8" if encoding == "utf-8-sig" else encoding
+    first_line = raw.split(b"\n", 1)[0].decode(encoding)
+    delimiter = _delimiter(first_line)
     try:
-        header = next(reader)
+        header = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise InputError(f"no header row ({exc})", file=name) from exc
     header = [h.strip() for h in header]
@@ -140,22 +140,25 @@ def _read_csv(raw: bytes, name: str) -> Table:
     if len(header) < 2 or unnamed:
         raise InputError(
             "not a table: the header needs at least two named columns "
-            f"separated by ',' or ';' (found {header_line[:80]!r})",
+            f"separated by ',' or ';' (found {first_line[:80]!r})",
             file=name,
         )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise InputError(f"duplicate column names {duplicated}", file=name, row=1)
-    simple = _read_regular_csv(text, header, delimiter)
+    simple = _read_regular_csv(raw, encoding, header, delimiter)
     if simple is not None:
         return Table(
             name,
             simple,
             "csv",
-            encoding=encoding,
+            encoding=shown,
             delimiter=delimiter,
             rows=pd.Series(np.arange(2, len(simple) + 2), dtype="int64"),
         )
+    # Irregular file: the csv module, row by row, for exact row numbers and rejects.
+    reader = csv.reader(io.StringIO(raw.decode(encoding), newline=""), delimiter=delimiter)
+    next(reader, None)
     records: list[list[str]] = []
     rows: list[int] = []
     rejects: list[dict[str, object]] = []
@@ -183,29 +186,30 @@ def _read_csv(raw: bytes, name: str) -> Table:
     if not records:
         raise InputError("no records after the header", file=name)
     frame = pd.DataFrame(records, columns=header, dtype=object)
-    frame = frame.apply(_stripped_or_missing)
+    frame = frame.apply(lambda column: column.str.strip().replace("", None))
     return Table(
         name,
         frame,
         "csv",
-        encoding=encoding,
+        encoding=shown,
         delimiter=delimiter,
         rows=pd.Series(rows, dtype="int64"),
         rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
     )
 
 
-def _read_regular_csv(text: str, header: list[str], delimiter: str) -> pd.DataFrame | None:
+def _read_regular_csv(
+    raw: bytes, encoding: str, header: list[str], delimiter: str
+) -> pd.DataFrame | None:
     """The fast path: pandas' C parser, when every line is exactly one well-formed record.
 
-    Returns None for anything irregular (ragged or blank rows, records over several lines),
-    which the csv module then reads row by row to report exact row numbers.
+    Returns None for anything irregular (ragged or blank rows, records over several lines,
+    oversized fields), which the csv module then reads row by row to report exact rows.
     """
-    if max(map(len, text.splitlines())) > csv.field_size_limit():
-        return None  # the csv module reports the oversized field with its row
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(raw),
+            encoding=encoding,
             sep=delimiter,
             dtype=str,
             keep_default_na=False,
@@ -215,17 +219,23 @@ def _read_regular_csv(text: str, header: list[str], delimiter: str) -> pd.DataFr
         )
     except (pd.errors.ParserError, ValueError):
         return None
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     regular = len(frame.columns) == len(header) and len(frame) == lines - 1 > 0
     if not regular or frame.isna().any().any():
         return None
     frame.columns = header
-    return frame.apply(_stripped_or_missing)
+    stripped = {column: _stripped_or_missing(frame[column]) for column in header}
+    if any(values is None for values in stripped.values()):
+        return None
+    return pd.DataFrame(stripped, index=frame.index)
 
 
-def _stripped_or_missing(column: pd.Series) -> pd.Series:
-    """Surrounding spaces removed (once per distinct value); empty cells become missing."""
+def _stripped_or_missing(column: pd.Series) -> pd.Series | None:
+    """Surrounding spaces removed (once per distinct value), empty cells missing; None when a
+    value is longer than the csv module allows (it then reports the field with its row)."""
     codes, distinct = pd.factorize(column)
+    if max(map(len, distinct), default=0) > csv.field_size_limit():
+        return None
     stripped = np.array([v.strip() or None for v in distinct] + [None], dtype=object)
     return pd.Series(stripped[codes], index=column.index, dtype=object)
 

@@ -144,7 +144,9 @@ class FellegiSunter:
         self.lambda_ = self.initial_lambda
         self.n_iter_ = 0
         # EM over the distinct level patterns, weighted by how many pairs share each.
-        patterns, _, counts = _patterns(self.joint_levels(levels))
+        # (Distinct rows first, then joint levels: the joint matrix of every pair is not needed.)
+        distinct, _, counts = _patterns(levels)
+        patterns = self.joint_levels(distinct)
         for iteration in range(1, self.max_iter + 1):
             posterior = self._posterior(patterns)
             matches, non_matches = posterior * counts, (1 - posterior) * counts
@@ -209,7 +211,8 @@ class FellegiSunter:
     def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
         """Match probability of each pair from its level matrix (identifiers never alone)."""
         self._check_fitted()
-        patterns, inverse, _ = _patterns(self.joint_levels(levels))
+        distinct, inverse, _ = _patterns(levels)
+        patterns = self.joint_levels(distinct)
         weights = self._group_weights(patterns)
         prior = np.log2(self.lambda_ / (1 - self.lambda_))
         identifier = np.array([self._is_identifier(k) for k in range(len(self.groups))], bool)
