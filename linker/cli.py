@@ -20,7 +20,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from linker import evaluate
-from linker.errors import LinkerError
+from linker.errors import ConfigError, LinkerError
+from linker.evaluate_world import evaluate_world, format_world_report, write_world_report
 from linker.io import read_table, write_outputs
 from linker.models import PairClassifier
 from linker.models.choice import default_model_dir
@@ -40,6 +41,7 @@ from linker.pipeline import (
 )
 from linker.prepare import PrepareOptions, parse_map_option
 from linker.prepare.dates import DATE_ORDERS
+from linker.world_input import ENTITY_TYPES, is_world_dir, stack_world
 
 T = TypeVar("T")
 
@@ -101,8 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     dedupe_cmd = commands.add_parser("dedupe", help="cluster the records of one file")
-    dedupe_cmd.add_argument("input", type=Path, help="CSV or Parquet file")
+    dedupe_cmd.add_argument(
+        "input", type=Path, help="CSV or Parquet file, or a world directory (both services)"
+    )
     _add_run_options(dedupe_cmd)
+    dedupe_cmd.add_argument(
+        "--entity",
+        choices=ENTITY_TYPES,
+        default="person",
+        help="with a world directory: which records to stack (default person)",
+    )
 
     link_cmd = commands.add_parser("link", help="match the records of two files")
     link_cmd.add_argument("left", type=Path)
@@ -125,9 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--debug", action="store_true")
 
     eval_cmd = commands.add_parser("evaluate", help="measure clusters or pairs against truth")
-    eval_cmd.add_argument(
-        "--truth", required=True, type=Path, help="CSV record_id,entity_id[,source]"
-    )
+    against = eval_cmd.add_mutually_exclusive_group(required=True)
+    against.add_argument("--truth", type=Path, help="CSV record_id,entity_id[,source]")
+    against.add_argument("--world", type=Path, help="a synthetic world directory (its truth/)")
     found = eval_cmd.add_mutually_exclusive_group(required=True)
     found.add_argument("--clusters", type=Path, help="CSV record_id,cluster_id")
     found.add_argument("--pairs", type=Path, help="CSV left_id,right_id")
@@ -142,8 +152,16 @@ def _load(
 ) -> tuple[list[SourceTable], ColumnPlan, pd.DataFrame]:
     tables: list[SourceTable] = []
     rejects: list[pd.DataFrame] = []
-    for path in paths:
-        table = read_table(path, args.id_column)
+    read = [
+        table
+        for path in paths
+        for table in (
+            stack_world(path, getattr(args, "entity", "person"), args.id_column)
+            if is_world_dir(path)
+            else [read_table(path, args.id_column)]
+        )
+    ]
+    for table in read:
         console.say(table.describe())
         name = table.name
         if any(t.name == name for t in tables):  # link FILE FILE: sources are told apart by name
@@ -253,6 +271,8 @@ def _train(args: argparse.Namespace, console: Console) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.world:
+        return _evaluate_world(args)
     truth_frame = pd.read_csv(args.truth, dtype=str)
     truth = evaluate.read_truth(args.truth)
     sides = truth_frame.set_index("record_id")["source"] if "source" in truth_frame else None
@@ -285,6 +305,21 @@ def _evaluate(args: argparse.Namespace) -> int:
             truth=truth,
             link_sides=sides,
         )
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _evaluate_world(args: argparse.Namespace) -> int:
+    if not args.clusters:
+        raise ConfigError("--world needs --clusters (clusters over both services' records)")
+    clusters = pd.read_csv(args.clusters, dtype=str)
+    scores = (
+        pd.read_csv(args.scores, dtype={"left_id": str, "right_id": str}) if args.scores else None
+    )
+    report = evaluate_world(args.world, clusters, scores=scores)
+    print(format_world_report(report))
+    if args.out_dir:
+        written = write_world_report(report, args.out_dir)
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
