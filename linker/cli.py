@@ -134,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--quiet", action="store_true")
     train_cmd.add_argument("--debug", action="store_true")
 
+    gen_cmd = commands.add_parser("generate", help="write a synthetic two-service world")
+    gen_cmd.add_argument("--seed", type=int, required=True)
+    gen_cmd.add_argument("--identities", type=int, default=2000, help="people (default 2000)")
+    gen_cmd.add_argument("--out", type=Path, help="world directory to write")
+    gen_cmd.add_argument(
+        "--sample-pairs", type=int, help="print N random cross-service pairs of one identity"
+    )
+    gen_cmd.add_argument("--debug", action="store_true")
+
     eval_cmd = commands.add_parser("evaluate", help="measure clusters or pairs against truth")
     against = eval_cmd.add_mutually_exclusive_group(required=True)
     against.add_argument("--truth", type=Path, help="CSV record_id,entity_id[,source]")
@@ -309,6 +318,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate(args: argparse.Namespace) -> int:
+    # Imported here: the matcher never loads the generator's variant tables.
+    from linker.synth.world import format_pair, generate_world, sample_pairs
+
+    if args.sample_pairs:
+        for pair in sample_pairs(args.sample_pairs, args.seed, world=args.out):
+            print(format_pair(pair))
+        return 0
+    if not args.out:
+        raise ConfigError("generate needs --out DIR (or --sample-pairs N)")
+    print(generate_world(args.identities, args.seed, args.out).describe())
+    return 0
+
+
 def _evaluate_world(args: argparse.Namespace) -> int:
     if not args.clusters:
         raise ConfigError("--world needs --clusters (clusters over both services' records)")
@@ -333,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "train":
             return _train(args, console)
+        if args.command == "generate":
+            return _generate(args)
         return _run(args, console)
     except LinkerError as exc:
         print(f"linker: error: {exc}", file=sys.stderr)

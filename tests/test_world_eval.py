@@ -372,3 +372,17 @@ def test_dedupe_and_evaluate_a_world_through_the_command(
     )
     assert "person" in capsys.readouterr().out
     assert (tmp_path / "report" / "summary.md").exists()
+
+
+def test_generate_command_writes_a_world_and_samples_pairs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linker.cli import main as linker
+
+    out = tmp_path / "world"
+    assert linker(["generate", "--seed", "7", "--identities", "60", "--out", str(out)]) == 0
+    assert (out / "truth" / "hard_negatives.csv").exists() and (out / "world.json").exists()
+    assert linker(["generate", "--seed", "7", "--sample-pairs", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.strip()
+    assert linker(["generate", "--seed", "7"]) == 2  # neither --out nor --sample-pairs
