@@ -113,6 +113,12 @@ class Scores:
         """The fields as a plain dict (JSON-ready)."""
         return asdict(self)
 
+    def cells(self) -> list[str]:
+        """Precision, recall, F1 (4 decimals) and the three counts, as table cells."""
+        rates = [f"{v:.4f}" for v in (self.precision, self.recall, self.f1)]
+        counts = [self.true_positives, self.false_positives, self.false_negatives]
+        return rates + [str(c) for c in counts]
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -387,18 +393,7 @@ def _summary_markdown(
     if scores:
         lines += _markdown_table(
             ["section", "precision", "recall", "F1", "true pos.", "false pos.", "false neg."],
-            (
-                [
-                    _cell(name),
-                    f"{s.precision:.4f}",
-                    f"{s.recall:.4f}",
-                    f"{s.f1:.4f}",
-                    str(s.true_positives),
-                    str(s.false_positives),
-                    str(s.false_negatives),
-                ]
-                for name, s in scores.items()
-            ),
+            ([_cell(name), *s.cells()] for name, s in scores.items()),
         )
         lines.append("")
     if measures:

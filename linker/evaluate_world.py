@@ -387,17 +387,7 @@ def _score_rows(report: EntityReport) -> list[list[str]]:
         ("cluster (exact)", report.cluster),
         ("cross-service link", report.cross_service),
     ):
-        rows.append(
-            [
-                name,
-                f"{s.precision:.4f}",
-                f"{s.recall:.4f}",
-                f"{s.f1:.4f}",
-                str(s.true_positives),
-                str(s.false_positives),
-                str(s.false_negatives),
-            ]
-        )
+        rows.append([name, *s.cells()])
     return rows
 
 
