@@ -32,6 +32,8 @@ from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
+from linker.synth.people import RECORD_COLUMNS
+
 LinkType = Literal["dedupe_only", "link_only"]
 
 FEBRL_COLUMNS = (
@@ -46,17 +48,7 @@ FEBRL_COLUMNS = (
     "date_of_birth",
     "soc_sec_id",
 )
-SYNTH_COLUMNS = (
-    "given_name",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "address",
-    "city",
-    "postcode",
-    "phone",
-    "email",
-)
+SYNTH_COLUMNS = RECORD_COLUMNS[1:]  # the generator's columns, less record_id
 SWAPPED_NAMES = CustomRule("l.given_name = r.surname and l.surname = r.given_name")
 
 

@@ -41,8 +41,7 @@ def map_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Ser
 
 def normalise_text(values: pd.Series) -> pd.Series:
     """Normalised form of each value; values that normalise to nothing become missing."""
-    normalised = map_distinct(values, lambda v: normalise_one(str(v)) or None)
-    return normalised
+    return map_distinct(values, lambda v: normalise_one(str(v)) or None)
 
 
 def phonetic_one(value: str) -> str:
