@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
@@ -362,6 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LinkerError as exc:
         print(f"linker: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `linker generate --sample-pairs 20 | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if args.debug:
             traceback.print_exc()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import unicodedata
 
 import numpy as np
 
@@ -50,8 +49,10 @@ NAME_PLACEHOLDERS = ("X", "XX", "FNU", "LNU", "SNP", "NN", "INCONNU", "NEANT")
 
 def mrz_upper(text: str) -> str:
     """Upper case without diacritics, hyphens or apostrophes, as on a passport's MRZ."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(plain.replace("-", " ").replace("'", " ").replace(".", " ").upper().split())
+    ascii_text = va.plain(text).encode("ascii", "ignore").decode()
+    return " ".join(
+        ascii_text.replace("-", " ").replace("'", " ").replace(".", " ").upper().split()
+    )
 
 
 def _placeholder_rate(origin: str) -> str:
@@ -74,9 +75,9 @@ class PersonRecords:
     def _missing(self, name: str) -> bool:
         return bool(self.rng.random() < self.config.rate(f"missing.{name}"))
 
-    def _token(self, token: str | None, side: str, family: bool, script: str) -> str | None:
-        """One name token as written on this record: particle, merge/split, and (for names
-        from a non-Latin script) a transliteration variant."""
+    def _token(self, token: str | None, side: str, family: bool, origin: nm.Origin) -> str | None:
+        """One name token as written on this record: particle, merge/split, and a spelling
+        variant (a transliteration, or for Latin-script names lost diacritics and respellings)."""
         if not token:
             return token
         if family and va.particle_forms(token) and self._draw("name.particle"):
@@ -87,8 +88,12 @@ class PersonRecords:
             token = forms[int(self.rng.integers(len(forms)))]
         rate = "name.transliteration_oral" if side == "police" else "name.transliteration_document"
         way = "oral" if side == "police" else "document"
-        if script != "latin" and va.spellings(token, way) and self._draw(rate):
-            token = va.transliterate(token, self.rng, way)
+        if origin.script == "latin":
+            options = va.latin_spellings(token, way, origin.code)
+        else:
+            options = va.spellings(token, way)
+        if options and self._draw(rate):
+            token = va.transliterate(token, self.rng, options)
         return token
 
     def _alias(self, person: Person) -> Person:
@@ -110,10 +115,10 @@ class PersonRecords:
 
     def _names(self, person: Person, side: str) -> dict[str, str]:
         origin = nm.ORIGIN_BY_CODE[person.origin]
-        given = self._token(person.given, side, False, origin.script) or ""
-        father = self._token(person.father, side, False, origin.script) or ""
-        grandfather = self._token(person.grandfather, side, False, origin.script) or ""
-        family = self._token(person.family, side, True, origin.script) or ""
+        given = self._token(person.given, side, False, origin) or ""
+        father = self._token(person.father, side, False, origin) or ""
+        grandfather = self._token(person.grandfather, side, False, origin) or ""
+        family = self._token(person.family, side, True, origin) or ""
         aliases = ""
         titles = origin.titles if person.sex == "M" else ()  # Haji, Sayed...: men's titles
         if titles and self._draw("name.title"):

@@ -11,6 +11,7 @@ document, English-style romanisation, later upper-cased MRZ style).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -91,9 +92,56 @@ def spellings(token: str, side: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in out if x != token))
 
 
-def transliterate(token: str, rng: np.random.Generator, side: str) -> str:
-    """One other spelling of ``token``, or ``token`` itself when it has none."""
-    options = spellings(token, side)
+# Latin-script names (origin code -> rules): what a French clerk writes on hearing them. The
+# document side only loses the diacritics (systems without them, MRZ); see ``latin_spellings``.
+LATIN_ORAL_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "TR": (
+        ("ş", "ch"),
+        ("ç", "tch"),
+        ("(?<![a-z])c|(?<=[aeiou])c", "dj"),
+        ("ü", "u"),
+        ("ö", "eu"),
+        ("ğ", ""),
+        ("ı", "i"),
+    ),
+    "AL": (
+        ("xh", "dj"),
+        ("gj", "dj"),
+        ("q", "k"),
+        ("ç", "tch"),
+        ("ë$", ""),
+        ("ë", "e"),
+        ("(?<=[bdfgjklmnprstvz])$", "i"),
+    ),
+    "RO": (("ș", "ch"), ("ș", "s"), ("ț", "ts"), ("ț", "tz"), ("ă", "a"), ("[îâ]", "i")),
+    "VN": (("^d(?!h)", "z"), ("ư", "u"), ("ơ", "o")),
+    "FR": (("[éèê]", "e"), ("ç", "c"), ("-", " ")),
+}
+_PLAIN = str.maketrans({"ı": "i", "İ": "I", "đ": "d", "Đ": "D"})
+
+
+def plain(text: str) -> str:
+    """``text`` without diacritics: Yıldırım -> Yildirim, Nguyễn -> Nguyen, Ștefan -> Stefan."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=4096)
+def latin_spellings(token: str, side: str, origin: str) -> tuple[str, ...]:
+    """Other spellings of a Latin-script ``token`` of ``origin``: the diacritics dropped, and
+    on the oral side French respellings (Şahin -> Chahin, Xhafa -> Djafa, Arben -> Arbeni)."""
+    out = [plain(token)]
+    if side == "oral":
+        lower = token.replace("İ", "I").lower()
+        for pattern, replacement in LATIN_ORAL_RULES.get(origin, ()):
+            changed = re.sub(pattern, replacement, lower)
+            if changed != lower and changed.strip():
+                out.append(_capitalise(plain(changed)))
+    return tuple(dict.fromkeys(x for x in out if x != token))
+
+
+def transliterate(token: str, rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    """One of ``options`` (other spellings of ``token``), or ``token`` when there is none."""
     return options[int(rng.integers(len(options)))] if options else token
 
 

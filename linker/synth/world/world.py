@@ -26,6 +26,7 @@ from linker.synth.world.places import (
     draw_address,
 )
 from linker.synth.world.script import native_name
+from linker.synth.world.variants import plain
 
 ORIGIN_SHARES = np.array([o.share for o in nm.ORIGINS]) / sum(o.share for o in nm.ORIGINS)
 EMAIL_DOMAINS = ("gmail.com", "gmail.com", "hotmail.fr", "yahoo.fr", "outlook.com", "hotmail.com")
@@ -92,7 +93,8 @@ def _knowledge(rng: np.random.Generator, origin: str) -> str:
 
 
 def _email(rng: np.random.Generator, given: str, other: str, year: int) -> str:
-    local = (given.split()[0] + ("." if rng.random() < 0.5 else "") + other.split()[-1]).lower()
+    local = plain(given.split()[0] + ("." if rng.random() < 0.5 else "") + other.split()[-1])
+    local = local.lower()
     local = "".join(c for c in local if c.isascii() and (c.isalnum() or c == "."))
     if rng.random() < 0.6:
         local += str(year % 100 if rng.random() < 0.5 else year)
