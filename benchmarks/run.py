@@ -38,10 +38,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = ("febrl3", "febrl4", "synth100k", "synth1m")
+DATASETS = ("febrl3", "febrl4", "world7", "synth100k", "synth1m")
 TOOLS = ("linker", "splink")
 SYNTH_SIZES = {"synth100k": 100_000, "synth1m": 1_000_000}
 SYNTH_SEED = 42
+WORLD_SEED, WORLD_IDENTITIES = 7, 2000  # the demo world of the synthetic-world issue
 POLL_SECONDS = 0.05
 LOG_TAIL_LINES = 15
 
@@ -118,6 +119,21 @@ def _synth(name: str, data_dir: Path) -> Dataset:
     return Dataset(name, "dedupe", (records,), truth)
 
 
+def _world(data_dir: Path) -> Dataset:
+    """The persons of the two-service world of seed 7, both services stacked in one file, as
+    ``linker dedupe WORLD --entity person`` stacks them."""
+    from linker.synth.world import build_world
+
+    records, truth = data_dir / "world7_persons.csv", data_dir / "world7_truth.csv"
+    if not (records.exists() and truth.exists()):
+        frames = build_world(WORLD_IDENTITIES, WORLD_SEED).frames
+        persons = pd.concat([frames["fiu/persons"], frames["police/persons"]], ignore_index=True)
+        _write(persons, records)
+        known = frames["truth/records"]
+        _write(known.loc[known["entity_type"] == "person", ["record_id", "entity_id"]], truth)
+    return Dataset("world7", "dedupe", (records,), truth)
+
+
 def prepare_dataset(name: str, data_dir: Path) -> Dataset:
     """Write (once) the input CSVs and truth of a named dataset under ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +143,8 @@ def prepare_dataset(name: str, data_dir: Path) -> Dataset:
         return _febrl4(data_dir)
     if name in SYNTH_SIZES:
         return _synth(name, data_dir)
+    if name == "world7":
+        return _world(data_dir)
     raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
 
 

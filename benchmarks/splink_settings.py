@@ -33,6 +33,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from linker.synth.people import RECORD_COLUMNS
+from linker.synth.world.records import PERSON_COLUMNS
 
 LinkType = Literal["dedupe_only", "link_only"]
 
@@ -49,6 +50,7 @@ FEBRL_COLUMNS = (
     "soc_sec_id",
 )
 SYNTH_COLUMNS = RECORD_COLUMNS[1:]  # the generator's columns, less record_id
+WORLD_COLUMNS = PERSON_COLUMNS[1:]  # the two-service world's person columns, less record_id
 SWAPPED_NAMES = CustomRule("l.given_name = r.surname and l.surname = r.given_name")
 
 
@@ -96,10 +98,21 @@ def _phone_digits(column: str) -> str:
     return f"nullif(right({digits}, 9), '')"
 
 
+def _first(column: str, clean: str = "lower") -> str:
+    """The first of a ``|``-separated list, folded (a Splink column holds one value)."""
+    first = f"split_part(coalesce(\"{column}\", ''), '|', 1)"
+    if clean == "digits":
+        return f"nullif(right(regexp_replace({first}, '[^0-9]', '', 'g'), 9), '')"
+    if clean == "code":
+        return f"nullif(upper(regexp_replace({first}, '[^0-9A-Za-z]', '', 'g')), '')"
+    return f"nullif(lower(trim({first})), '')"
+
+
 def detect_schema(columns: list[str]) -> str:
-    """``febrl`` or ``synth``, from the column names of an input file."""
+    """``febrl``, ``synth`` or ``world``, from the column names of an input file."""
     present = set(columns)
-    for schema, expected in (("febrl", FEBRL_COLUMNS), ("synth", SYNTH_COLUMNS)):
+    schemas = (("febrl", FEBRL_COLUMNS), ("world", WORLD_COLUMNS), ("synth", SYNTH_COLUMNS))
+    for schema, expected in schemas:
         if set(expected) <= present:
             return schema
     raise ValueError(f"no Splink model for columns {sorted(present)}")
@@ -201,9 +214,65 @@ def _synth(link_type: LinkType) -> SplinkModel:
     )
 
 
+def _world(link_type: LinkType) -> SplinkModel:
+    """Persons of the two-service world (both services stacked): names, date of birth, father's
+    name, address, and the first phone, email, document and IBAN of each list."""
+    prepare = {c: _folded(c) for c in WORLD_COLUMNS}
+    prepare["dob"] = _iso_from_ddmmyyyy("dob")
+    prepare["sex"] = f"upper({_clean('sex')})"
+    prepare["phones"] = _first("phones", "digits")
+    prepare["emails"] = _first("emails")
+    prepare["documents"] = _first("documents", "code")
+    prepare["ibans"] = _first("ibans", "code")
+    settings = SettingsCreator(
+        unique_id_column_name="record_id",
+        link_type=link_type,
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name", "family_name"),
+            CustomRule("l.given_name = r.family_name and l.family_name = r.given_name"),
+            block_on("family_name", "dob"),
+            block_on("given_name", "dob"),
+            block_on("dob", "postcode"),
+            block_on("family_name", "postcode"),
+            block_on("phones"),
+            block_on("emails"),
+            block_on("documents"),
+            block_on("ibans"),
+        ],
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("family_name").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True, invalid_dates_as_null=True),
+            cl.ExactMatch("sex"),
+            cl.NameComparison("father_name"),
+            cl.ExactMatch("nationality"),
+            cl.JaroWinklerAtThresholds("address", [0.9, 0.8]),
+            cl.LevenshteinAtThresholds("postcode", [1]).configure(term_frequency_adjustments=True),
+            cl.LevenshteinAtThresholds("phones", [1, 2]),
+            cl.EmailComparison("emails"),
+            cl.ExactMatch("documents"),
+            cl.ExactMatch("ibans"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    return SplinkModel(
+        schema="world",
+        settings=settings,
+        prepare=prepare,
+        deterministic_rules=[
+            block_on("documents"),
+            block_on("given_name", "family_name", "dob"),
+        ],
+        recall=0.7,
+        em_rules=[block_on("family_name", "dob"), block_on("phones"), block_on("documents")],
+        u_max_pairs=1e6,
+    )
+
+
 def model_for(schema: str, link_type: LinkType) -> SplinkModel:
-    """The Splink model for ``schema`` (``febrl`` or ``synth``) and ``link_type``."""
-    builders = {"febrl": _febrl, "synth": _synth}
+    """The Splink model for ``schema`` (``febrl``, ``synth`` or ``world``) and ``link_type``."""
+    builders = {"febrl": _febrl, "synth": _synth, "world": _world}
     if schema not in builders:
         raise ValueError(f"unknown schema {schema!r}; expected one of {sorted(builders)}")
     return builders[schema](link_type)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -851,3 +853,17 @@ def test_map_may_name_a_column_of_one_input_only(tmp_path: Path, out_dir: Path) 
     assert code == 0
     stats = json.loads((out_dir / "stats.json").read_text())
     assert stats["columns"]["mapping"][str(right)]["given"] == "given_name"
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """``linker generate --sample-pairs 20 | head -1``: no traceback, no internal error."""
+    linker = Path(sys.executable).parent / "linker"
+    pipeline = subprocess.run(
+        f"{linker} generate --sample-pairs 20 --seed 7 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pipeline.stdout.startswith("p")
+    assert pipeline.stderr == ""

@@ -13,7 +13,13 @@ import pytest
 
 import linker.synth.world as world_pkg
 from linker.errors import ConfigError
-from linker.synth.world import build_world, generate_world, load_config, sample_pairs
+from linker.synth.world import (
+    build_world,
+    format_pair,
+    generate_world,
+    load_config,
+    sample_pairs,
+)
 from linker.synth.world.config import DOMAIN_RANGES, WorldConfigError
 from linker.synth.world.generate import WorldTables
 from linker.synth.world.identifiers import iban_valid, luhn_valid, mrz_check_digit
@@ -210,3 +216,51 @@ def test_nothing_outside_the_generator_imports_its_variant_tables() -> None:
         )
     ]
     assert offenders == []
+
+
+def _within_three_sd(hits: int, trials: int, rate: float) -> bool:
+    return abs(hits - trials * rate) <= 3 * math.sqrt(trials * rate * (1 - rate))
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The CSV files of a written world, read back as a user would read them."""
+    root = tmp_path_factory.mktemp("written")
+    generate_world(2000, 7, root)
+    return {
+        name: pd.read_csv(root / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in [*RECORD_FILES, "truth/records"]
+    }
+
+
+def test_rates_measured_from_the_files_alone(written: dict[str, pd.DataFrame]) -> None:
+    """Rates that the CSV files show without the generator's help, against the config: the
+    files, not only the generator's own counts, must be as hard as configured."""
+    config = load_config()
+    origin = written["truth/records"].set_index("record_id")["origin"]
+    police = written["police/persons"]
+    dates = police["dob"][police["dob"] != ""]
+    not_placeholder = dates[~dates.str.startswith("01/01/")]
+    year_only = int(not_placeholder.str.fullmatch(r"\d{4}").sum())
+    assert _within_three_sd(year_only, len(not_placeholder), config.rate("dob.year_only"))
+
+    ibans = pd.concat([police["ibans"], written["police/accounts"]["iban"]])
+    ibans = ibans[ibans != ""].str.split("|").explode()
+    masked = int(ibans.str.contains("X").sum())
+    assert _within_three_sd(masked, len(ibans), config.rate("identifier.iban_masked_police"))
+
+    # 01/01 placeholders: planted namesakes only add to them, so the rate is a floor here.
+    persons = pd.concat([written["fiu/persons"], police])
+    persons = persons[persons["dob"].str.fullmatch(r"\d\d/\d\d/\d{4}")]
+    afghan = persons[origin.reindex(persons["record_id"]).to_numpy() == "AF"]
+    placeholders = int(afghan["dob"].str.startswith("01/01/").sum())
+    rate = config.rate("dob.placeholder_af")
+    assert placeholders >= len(afghan) * rate - 3 * math.sqrt(len(afghan) * rate * (1 - rate))
+
+
+def test_readme_shows_the_first_five_sample_pairs_verbatim() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- sample-pairs: linker generate --sample-pairs 20 --seed 7 -->\n```text\n"
+    shown = readme.split(marker, 1)[1].split("```", 1)[0]
+    printed = "\n".join(format_pair(pair) for pair in sample_pairs(20, 7)[:5]) + "\n"
+    assert shown == printed, "README sample pairs are stale: paste the new ones"
