@@ -21,11 +21,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from linker import evaluate
+from linker.engines import DEFAULT_SPARK_MASTER, ENGINES, score_with_engine
 from linker.errors import ConfigError, LinkerError
 from linker.evaluate_world import evaluate_world, format_world_report, write_world_report
+from linker.explicit_pairs import explanations, from_side_columns, pair_features, train_from_pairs
 from linker.io import read_table, write_outputs
 from linker.models import PairClassifier
-from linker.models.choice import default_model_dir
+from linker.models.choice import choose_model, default_model_dir, read_manifest
 from linker.pipeline import (
     DEFAULT_THRESHOLD,
     ColumnPlan,
@@ -37,7 +39,6 @@ from linker.pipeline import (
     link,
     plan_columns,
     prepare_sources,
-    score_pairs,
     train_features,
 )
 from linker.prepare import PrepareOptions, parse_map_option
@@ -45,6 +46,8 @@ from linker.prepare.dates import DATE_ORDERS
 from linker.world_input import ENTITY_TYPES, is_world_dir, stack_world
 
 T = TypeVar("T")
+
+DEFAULT_TRAINING_PAIRS = Path("training_data/person_pairs.jsonl.gz")
 
 
 class Console:
@@ -70,7 +73,9 @@ class Console:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, type=Path, help="output CSV")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="output file: .csv, or .parquet for Parquet"
+    )
     parser.add_argument("--id-column", default="record_id", help="id column (default record_id)")
     parser.add_argument(
         "--map", dest="mapping", help="column=field,... overrides the guessed mapping"
@@ -97,6 +102,25 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default="FR", help="default phone region (default FR)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or messages")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--entity",
+        choices=ENTITY_TYPES,
+        default="person",
+        help="what the records describe: their column names, comparisons and blocking keys "
+        "follow it; with a world directory, which files to stack (default person)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where blocking, comparing and scoring run: local (this process) or spark "
+        "(needs linker[spark]; default local)",
+    )
+    parser.add_argument(
+        "--spark-master",
+        default=DEFAULT_SPARK_MASTER,
+        help=f"with --engine spark: local[N] or spark://host:7077 (default {DEFAULT_SPARK_MASTER})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,12 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
         "input", type=Path, help="CSV or Parquet file, or a world directory (both services)"
     )
     _add_run_options(dedupe_cmd)
-    dedupe_cmd.add_argument(
-        "--entity",
-        choices=ENTITY_TYPES,
-        default="person",
-        help="with a world directory: which records to stack (default person)",
-    )
 
     link_cmd = commands.add_parser("link", help="match the records of two files")
     link_cmd.add_argument("left", type=Path)
@@ -121,9 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(link_cmd)
     link_cmd.add_argument("--one-to-one", action="store_true", help="at most one partner each")
 
-    train_cmd = commands.add_parser("train", help="train a classifier from a file with truth")
-    train_cmd.add_argument("input", type=Path)
-    train_cmd.add_argument("--truth", required=True, type=Path, help="CSV record_id,entity_id")
+    train_cmd = commands.add_parser(
+        "train",
+        help="train the classifier from labelled pairs (default training_data/) or a file "
+        "with truth",
+    )
+    train_cmd.add_argument("input", type=Path, nargs="?", help="records (needs --truth)")
+    train_cmd.add_argument("--truth", type=Path, help="CSV record_id,entity_id")
+    train_cmd.add_argument(
+        "--pairs",
+        type=Path,
+        help="labelled pairs, JSON Lines (default training_data/person_pairs.jsonl.gz)",
+    )
     train_cmd.add_argument(
         "--model-dir", type=Path, help="where to save (default: the default model)"
     )
@@ -133,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--date-order", choices=DATE_ORDERS)
     train_cmd.add_argument("--region", default="FR")
     train_cmd.add_argument("--quiet", action="store_true")
+
+    pairs_cmd = commands.add_parser(
+        "compare-pairs", help="score explicit pairs given as left_<field>,right_<field> columns"
+    )
+    pairs_cmd.add_argument("pairs", type=Path, help="CSV or Parquet, one pair per row")
+    pairs_cmd.add_argument("--out", required=True, type=Path, help="the rows + match_probability")
+    pairs_cmd.add_argument(
+        "--model", default="auto", help="auto (the default trained model) or PATH"
+    )
+    pairs_cmd.add_argument("--explain", action="store_true", help="add an explanation column")
+    pairs_cmd.add_argument("--date-order", choices=DATE_ORDERS)
+    pairs_cmd.add_argument("--region", default="FR")
+    pairs_cmd.add_argument("--quiet", action="store_true")
+    pairs_cmd.add_argument("--debug", action="store_true")
     train_cmd.add_argument("--debug", action="store_true")
 
     gen_cmd = commands.add_parser("generate", help="write a synthetic two-service world")
@@ -178,9 +219,10 @@ def _load(
             name = f"{name} (right)"
         tables.append(SourceTable(name, table.frame, table.rows))
         rejects.append(table.rejects)
-    overrides = parse_map_option(args.mapping)
+    entity = getattr(args, "entity", "person")
+    overrides = parse_map_option(args.mapping, entity)
     ignore = {c.strip() for c in args.ignore.split(",") if c.strip()}
-    plan = plan_columns(tables, args.id_column, overrides, ignore)
+    plan = plan_columns(tables, args.id_column, overrides, ignore, entity)
     for line in plan.describe():
         console.say(line)
     return tables, plan, pd.concat(rejects, ignore_index=True)
@@ -193,10 +235,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         model=args.model,
         prepare=PrepareOptions(date_order=args.date_order, region=args.region),
         one_to_one=getattr(args, "one_to_one", False),
+        entity=args.entity,
     )
     timer = Timer()
     with timer.stage("read"):
         tables, plan, read_rejects = _load(paths, args, console)
+    trained = choose_model(settings.model, plan.fields).kind == "trained"
+    settings = replace(settings, prepare=replace(settings.prepare, name_features=trained))
     with timer.stage("prepare"):
         prepared = prepare_sources(
             tables, plan, args.id_column, settings.prepare, progress=console.progress
@@ -209,8 +254,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
             f"{len(rejects)} value(s) rejected and treated as missing"
             + ("" if args.rejects else " (list them with --rejects)")
         )
-    outcome = score_pairs(
-        prepared, settings, link_only=args.command == "link", progress=console.progress
+    outcome = score_with_engine(
+        prepared,
+        settings,
+        engine=args.engine,
+        link_only=args.command == "link",
+        progress=console.progress,
+        spark_master=args.spark_master,
     )
     model = outcome.stats["model"]
     console.say(f"model: {model['kind']} ({model['reason']}); {outcome.blocking.count} candidates")
@@ -265,6 +315,10 @@ def _stats(
 
 
 def _train(args: argparse.Namespace, console: Console) -> int:
+    if args.input is None:
+        return _train_from_pairs(args, console)
+    if args.truth is None:
+        raise ConfigError("train INPUT needs --truth TRUTH.csv (or give --pairs instead)")
     tables, plan, _ = _load([args.input], args, console)
     settings = Settings(prepare=PrepareOptions(date_order=args.date_order, region=args.region))
     prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
@@ -277,6 +331,45 @@ def _train(args: argparse.Namespace, console: Console) -> int:
         f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
         f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}"
     )
+    return 0
+
+
+def _train_from_pairs(args: argparse.Namespace, console: Console) -> int:
+    pairs = args.pairs or DEFAULT_TRAINING_PAIRS
+    if not pairs.exists():
+        raise ConfigError(f"no labelled pairs at {pairs}: give --pairs or INPUT --truth")
+    options = PrepareOptions(date_order=args.date_order, region=args.region)
+    model, features = train_from_pairs(pairs, options)
+    directory = args.model_dir or default_model_dir()
+    manifest = model.save(directory, {"training_pairs": str(pairs)})
+    console.say(
+        f"trained on {len(features)} pairs from {pairs} ({model.metrics_['matches']} matches); "
+        f"out-of-fold AUC {model.metrics_['cv_roc_auc']:.4f}, "
+        f"Brier {model.metrics_['cv_brier']:.4f}; saved {manifest}"
+    )
+    return 0
+
+
+def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
+    table = read_table(args.pairs, id_column=None)
+    console.say(table.describe())
+    pairs = from_side_columns(table.frame, str(args.pairs))
+    path = choose_model(args.model, ["full_name", "dob"]).path
+    if path is None or read_manifest(path).get("kind") != "trained":
+        raise ConfigError(
+            "compare-pairs scores with a trained model: run 'linker train' (make run does) "
+            "or give --model PATH"
+        )
+    model = PairClassifier.load(path)
+    features, _ = pair_features(
+        pairs, PrepareOptions(date_order=args.date_order, region=args.region)
+    )
+    scored = table.frame.copy()
+    scored["match_probability"] = model.predict_proba(features)
+    if args.explain:
+        scored["explanation"] = explanations(model, features)
+    write_outputs({args.out: scored})
+    console.say(f"scored {len(scored)} pairs with {path}; wrote {args.out}")
     return 0
 
 
@@ -357,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "train":
             return _train(args, console)
+        if args.command == "compare-pairs":
+            return _compare_pairs(args, console)
         if args.command == "generate":
             return _generate(args)
         return _run(args, console)

@@ -24,6 +24,7 @@ from linker.errors import InputError, OutputError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 LIST_SEPARATOR = "|"  # several values in one cell: "0612345678|0798765432"
+PARQUET_SUFFIXES = (".parquet", ".pq")
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -46,7 +47,7 @@ class Table:
         return f"{self.name}: Parquet, {len(self.frame)} rows"
 
 
-def read_table(path: Path, id_column: str) -> Table:
+def read_table(path: Path, id_column: str | None) -> Table:
     """Read a CSV or Parquet file of records keyed by ``id_column``.
 
     Raises ``InputError`` for problems with the file as a whole: missing, unreadable, binary,
@@ -64,11 +65,12 @@ def read_table(path: Path, id_column: str) -> Table:
         raise InputError(f"cannot read: {exc.strerror}", file=name) from exc
     if not raw.strip():
         raise InputError("file is empty", file=name)
-    if raw[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
+    if raw[:4] == b"PAR1" or path.suffix.lower() in PARQUET_SUFFIXES:
         table = _read_parquet(path, name)
     else:
         table = _read_csv(raw, name)
-    _check_ids(table, id_column)
+    if id_column is not None:  # None: rows that are not records (explicit pairs)
+        _check_ids(table, id_column)
     return table
 
 
@@ -302,8 +304,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def write_outputs(outputs: dict[Path, pd.DataFrame | str]) -> None:
     """Write every output under a temporary name first, then rename them all into place.
 
-    A frame becomes CSV, a string is written as is. If any write fails, none of the outputs
-    appears and ``OutputError`` names the path.
+    A frame becomes Parquet when its path ends in ``.parquet`` or ``.pq``, CSV otherwise; a
+    string is written as is. If any write fails, none of the outputs appears and
+    ``OutputError`` names the path.
     """
     staged: list[tuple[Path, Path]] = []
     try:
@@ -313,6 +316,8 @@ def write_outputs(outputs: dict[Path, pd.DataFrame | str]) -> None:
                 staged.append((tmp, path))
                 if isinstance(content, str):
                     tmp.write_text(content, encoding="utf-8")
+                elif path.suffix.lower() in PARQUET_SUFFIXES:
+                    content.to_parquet(tmp, index=False)
                 else:
                     content.to_csv(tmp, index=False)
             except OSError as exc:

@@ -19,13 +19,14 @@ import pandas as pd
 
 from linker.blocking import BlockingOptions, BlockingResult, KeyCodes, block_pairs, choose_rules
 from linker.cluster import cluster_pairs
-from linker.compare import Comparison, compare_pairs, person_comparisons
+from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError, ModelError
 from linker.models import FellegiSunter, PairClassifier, levels_of
-from linker.models.choice import choose_model, read_manifest
+from linker.models.choice import ModelChoice, choose_model, read_manifest
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.prepare import (
+    ENTITY_TYPES,
     PreparedRecords,
     PrepareOptions,
     check_column_names,
@@ -56,8 +57,13 @@ class Settings:
     chunk_pairs: int = 400_000
     seed: int = 0
     one_to_one: bool = False
+    entity: str = "person"  # person, company or account: fields, comparisons, blocking keys
 
     def __post_init__(self) -> None:
+        if self.entity not in ENTITY_TYPES:
+            raise ConfigError(
+                f"unknown entity type {self.entity!r}; expected one of {', '.join(ENTITY_TYPES)}"
+            )
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"threshold {self.threshold} must be between 0 and 1 (exclusive)")
 
@@ -93,6 +99,11 @@ class ColumnPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {"mapping": self.mapping, "generic": self.generic, "unused": self.unused}
+
+    @property
+    def fields(self) -> list[str]:
+        """The canonical fields that some source maps to."""
+        return sorted({f for mapping in self.mapping.values() for f in mapping.values()})
 
 
 @dataclass
@@ -132,9 +143,14 @@ class Timer:
 
 
 def plan_columns(
-    tables: list[SourceTable], id_column: str, overrides: dict[str, str], ignore: set[str]
+    tables: list[SourceTable],
+    id_column: str,
+    overrides: dict[str, str],
+    ignore: set[str],
+    entity: str = "person",
 ) -> ColumnPlan:
-    """Map each table's columns; columns left unmapped in every table are compared generically.
+    """Map each table's columns onto the fields of ``entity``; columns left unmapped in every
+    table are compared generically.
 
     ``--map col=ignore`` means the same as ``--ignore col``.
     """
@@ -142,7 +158,11 @@ def plan_columns(
     ignore = ignore | {c for c, f in overrides.items() if f == "ignore"}
     mapping = {
         t.name: map_columns(
-            list(t.frame.columns), id_column=id_column, overrides=overrides, ignore=ignore
+            list(t.frame.columns),
+            id_column=id_column,
+            overrides=overrides,
+            ignore=ignore,
+            entity=entity,
         )
         for t in tables
     }
@@ -226,8 +246,7 @@ def score_pairs(
         blocking = block_pairs(
             records, rules, settings.blocking, link_only=link_only, progress=progress, codes=codes
         )
-    comparisons = person_comparisons(prepared.fields, prepared.generic)
-    model = choose_model(settings.model, [c.name for c in comparisons])
+    comparisons, model = comparisons_and_model(prepared, settings)
 
     encoded = encode_records(records, comparisons)
 
@@ -259,8 +278,23 @@ def score_pairs(
         "comparisons": [c.name for c in comparisons],
         "model": model_stats,
         "timings": timer.seconds,
+        "engine": "local",
     }
     return Outcome(prepared, blocking, probability, stats)
+
+
+def comparisons_and_model(
+    prepared: PreparedRecords, settings: Settings
+) -> tuple[list[Comparison], ModelChoice]:
+    """The model that scores this run and the comparisons it reads: every feature for a
+    trained model, only those Fellegi-Sunter can treat as independent for the unsupervised."""
+    comparisons = entity_comparisons(
+        settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
+    )
+    model = choose_model(settings.model, prepared.fields)
+    if model.kind != "trained":
+        comparisons = [c for c in comparisons if not c.supervised_only]
+    return comparisons, model
 
 
 def _score_trained(chunks: Iterator[pd.DataFrame], path: Path) -> tuple[np.ndarray, dict[str, Any]]:
@@ -281,6 +315,27 @@ def _score_unsupervised(
     """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
     if path is None and len(levels) == 0:
         return np.empty(0), {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
+    model, stats = fit_unsupervised(
+        levels, records, comparisons, encoded, settings, link_only, path
+    )
+    return model.predict_proba_levels(levels), stats
+
+
+def fit_unsupervised(
+    levels: np.ndarray,
+    records: pd.DataFrame,
+    comparisons: list[Comparison],
+    encoded: dict[str, EncodedColumn] | None,
+    settings: Settings,
+    link_only: bool,
+    path: Path | None,
+) -> tuple[FellegiSunter, dict[str, Any]]:
+    """The run's Fellegi-Sunter model and its statistics, computed once per run.
+
+    The manifest at ``path`` is applied as is; otherwise EM fits ``levels`` (the candidates'),
+    with u started from random pairs of ``records``. Public so that every engine fits the
+    same way, on the driver, and ships the fitted model to its workers.
+    """
     if path is not None:
         model = fellegi_sunter_from_manifest(read_manifest(path))
         _check_same_comparisons(model.comparisons, comparisons, path)
@@ -297,7 +352,7 @@ def _score_unsupervised(
         "weights": model.weights_table(),
         "manifest": model.to_manifest(),
     }
-    return model.predict_proba_levels(levels), stats
+    return model, stats
 
 
 def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], path: Path) -> None:
@@ -364,7 +419,9 @@ def train_features(
         )
     rules = choose_rules(records, settings.blocking)
     blocking = block_pairs(records, rules, settings.blocking)
-    comparisons = person_comparisons(prepared.fields, prepared.generic)
+    comparisons = entity_comparisons(
+        settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
+    )
     features = compare_pairs(records, blocking.left, blocking.right, comparisons)
     entity = truth.reindex(records["record_id"]).to_numpy()
     labels = (entity[blocking.left] == entity[blocking.right]).astype(int)

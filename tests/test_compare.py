@@ -32,10 +32,11 @@ def test_comparator_table(comparator: str, left: str, right: str, expected: floa
 
 @pytest.mark.parametrize("comparator", sorted(COMPARATORS))
 def test_missing_on_either_side_is_nan(comparator: str) -> None:
-    value = 19900101.0 if comparator in ("date", "relative_number") else "x"
+    numeric = ("date", "relative_number", "min_value", "year_gap")
+    value = 19900101.0 if comparator in numeric else "x"
     left = np.array([None, value, None], dtype=object)
     right = np.array([value, None, None], dtype=object)
-    if comparator in ("date", "relative_number"):
+    if comparator in numeric:
         left = np.array([NAN, value, NAN])
         right = np.array([value, NAN, NAN])
     assert np.isnan(COMPARATORS[comparator](left, right)).all()

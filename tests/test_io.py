@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from linker.errors import InputError
-from linker.io import REJECT_COLUMNS, atomic_path, read_table, write_csv
+from linker.io import REJECT_COLUMNS, atomic_path, read_table, write_csv, write_outputs
 
 
 def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -347,3 +347,20 @@ def test_write_csv(tmp_path: Path) -> None:
     write_csv(frame, target)
     assert target.read_bytes() == "record_id,cluster_id\n007,007\nÉlodie,007\n".encode()
     assert [p.name for p in target.parent.iterdir()] == ["clusters.csv"]
+
+
+def test_outputs_ending_in_parquet_are_parquet(tmp_path: Path) -> None:
+    clusters = pd.DataFrame({"record_id": ["007", "Élodie"], "cluster_id": ["007", "007"]})
+    scores = pd.DataFrame({"left_id": ["007"], "right_id": ["Élodie"], "match_probability": [0.25]})
+    write_outputs({tmp_path / "c.parquet": clusters, tmp_path / "s.PQ": scores})
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "c.parquet"), clusters)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.PQ"), scores)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.parquet", "s.PQ"]
+
+
+def test_a_failed_parquet_output_leaves_no_output(tmp_path: Path) -> None:
+    good = pd.DataFrame({"record_id": ["a"], "cluster_id": ["a"]})
+    mixed = pd.DataFrame({"record_id": ["a", 7]})  # pyarrow refuses a str/int column
+    with pytest.raises(pa.ArrowException):
+        write_outputs({tmp_path / "good.csv": good, tmp_path / "bad.parquet": mixed})
+    assert list(tmp_path.iterdir()) == []

@@ -44,7 +44,7 @@ def test_trained_model_is_saved_and_chosen_by_auto(febrl1, tmp_path: Path) -> No
     assert evaluate.cluster_scores(clusters, evaluate.read_truth(truth)).f1 > 0.95
 
 
-def test_auto_falls_back_when_the_input_lacks_the_models_features(febrl1, tmp_path) -> None:
+def test_auto_falls_back_when_the_input_lacks_a_name(febrl1, tmp_path) -> None:
     people, truth = febrl1
     assert linker(["train", str(people), "--truth", str(truth), "--quiet"]) == 0
     renamed = pd.read_csv(people, dtype=str).rename(columns={"given_name": "a", "surname": "b"})
@@ -64,7 +64,7 @@ def test_auto_falls_back_when_the_input_lacks_the_models_features(febrl1, tmp_pa
     assert code == 0
     model = model_of(stats)
     assert model["kind"] == "unsupervised"
-    assert "needs features this input lacks" in str(model["reason"])
+    assert "lacks a name or a dob" in str(model["reason"])
 
 
 def test_model_path_and_broken_manifest(febrl1, tmp_path: Path) -> None:

@@ -37,6 +37,16 @@ KEY_COLUMNS: dict[str, bool] = {
     "documents": True,
     "ibans": True,
     "aliases": True,
+    "ibans_key": True,  # bank part and last digits: a masked IBAN meets the full one
+    # companies
+    "registration": True,  # SIREN (of a SIREN, SIRET or VAT number) or a foreign number
+    "names_key": True,  # phonetic key of the name and trade name without legal form
+    "name_rare": False,  # the rarest word of the company's names
+    # accounts
+    "iban": False,
+    "iban_key": False,
+    "account_number": False,
+    "holder_name_ph": False,
 }
 
 # Keys built from other keys: pairing them adds nothing but near-duplicate pairs.

@@ -17,6 +17,14 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from linker.compare.codes import (
+    best_token_sort,
+    holder_unless_full_codes,
+    legal_form_agreement,
+    masked_code,
+    masked_code_holder,
+    weighted_overlap,
+)
 from linker.io import LIST_SEPARATOR
 
 Comparator = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -135,6 +143,21 @@ def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return scores
 
 
+def min_value(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The smaller of two numbers (a pair is as rare as its commoner side); NaN if missing."""
+    return np.minimum(np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64))
+
+
+def year_gap(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1 - |year difference| / 10 of two ``YYYYMMDD`` codes, 0 beyond ten years: age disputes
+    move a year by 1-5, an Ethiopian-calendar date by 7-8."""
+    a = np.asarray(left, dtype=np.float64) // 10000
+    b = np.asarray(right, dtype=np.float64) // 10000
+    scores = 1.0 - np.minimum(np.abs(a - b), 10.0) / 10.0
+    scores[(a <= 0) | (b <= 0)] = np.nan
+    return scores
+
+
 COMPARATORS: dict[str, Comparator] = {
     "exact": exact,
     "jaro_winkler": _string_metric(JaroWinkler.normalized_similarity),
@@ -144,4 +167,13 @@ COMPARATORS: dict[str, Comparator] = {
     "relative_number": relative_number,
     "date": date_agreement,
     "shared_item": shared_item,
+    "min_value": min_value,
+    "year_gap": year_gap,
+    # companies and accounts (linker.compare.codes)
+    "masked_code": masked_code,
+    "masked_code_holder": masked_code_holder,
+    "holder_unless_full_codes": holder_unless_full_codes,
+    "best_token_sort": best_token_sort,
+    "weighted_overlap": weighted_overlap,
+    "legal_form": legal_form_agreement,
 }

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from linker.compare.comparators import COMPARATORS
+from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
 from linker.errors import ConfigError, UnknownComparatorError
 
 SHORT_NAMES = {
@@ -29,8 +30,19 @@ SHORT_NAMES = {
     "relative_number": "rel",
     "date": "date",
     "shared_item": "shared",
+    "min_value": "min",
+    "year_gap": "year_gap",
+    "masked_code": "masked",
+    "masked_code_holder": "masked",
+    "holder_unless_full_codes": "holder_tsort",
+    "best_token_sort": "best_tsort",
+    "weighted_overlap": "idf_overlap",
+    "legal_form": "agreement",
 }
 NAME_LEVELS = (1.0, 0.92, 0.8)
+# Comparators that compute several features at once: name -> (function, output names).
+MULTI_COMPARATORS = {"name_alignment": (name_alignment, NAME_ALIGNMENT_OUTPUTS)}
+DERIVED_COLUMNS = ("name_chain", "name_consonants", "name_rarity", "dob_rarity", "father_skel")
 DATE_LEVELS = (1.0, 0.9, 0.8, 0.6, 0.5, 0.3)
 
 
@@ -45,10 +57,16 @@ class Comparison:
     label: str | None = None
     group: str | None = None
     identifier: bool = False
+    output: str | None = None  # which output of a multi-output comparator
+    supervised_only: bool = False  # a feature for the trained model, not for Fellegi-Sunter
 
     def __post_init__(self) -> None:
-        if self.comparator not in COMPARATORS:
-            known = ", ".join(COMPARATORS)
+        if self.comparator in MULTI_COMPARATORS:
+            outputs = MULTI_COMPARATORS[self.comparator][1]
+            if self.output not in outputs:
+                raise ConfigError(f"{self.comparator} has outputs {outputs}, not {self.output!r}")
+        elif self.comparator not in COMPARATORS:
+            known = ", ".join([*COMPARATORS, *MULTI_COMPARATORS])
             raise UnknownComparatorError(f"unknown comparator {self.comparator!r}; known: {known}")
         if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
             raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
@@ -57,6 +75,8 @@ class Comparison:
     def name(self) -> str:
         """The feature column: ``family_name_jw``, ``given_name_family_name_jw``..."""
         sides = self.left if self.right in (None, self.left) else f"{self.left}_{self.right}"
+        if self.output is not None:
+            return self.label or f"{sides}_{self.output}"
         return self.label or f"{sides}_{SHORT_NAMES[self.comparator]}"
 
     def level(self, similarity: np.ndarray) -> np.ndarray:
@@ -95,12 +115,52 @@ _GENERIC_COMPARISONS = {
 }
 
 
-def person_comparisons(fields: list[str], generic: dict[str, str]) -> list[Comparison]:
-    """The comparisons for the prepared person fields and generic columns present."""
+def generic_comparisons(generic: dict[str, str]) -> list[Comparison]:
+    """The comparisons of generic columns (``x_<name>``) by their guessed kind."""
+    return [Comparison(c, *_GENERIC_COMPARISONS[kind]) for c, kind in generic.items()]
+
+
+# Features of the trained model only: correlated with the name and date comparisons above,
+# which Fellegi-Sunter (independent fields) would count twice.
+_NAME_CHAIN_COMPARISONS = [
+    Comparison("name_chain", "name_alignment", (1.0, 0.9), output=o, supervised_only=True)
+    for o in NAME_ALIGNMENT_OUTPUTS
+]
+_DERIVED_COMPARISONS: dict[str, list[Comparison]] = {
+    "name_chain": _NAME_CHAIN_COMPARISONS,
+    "name_consonants": [
+        Comparison("name_consonants", "name_alignment", (1.0, 0.9), output=o, supervised_only=True)
+        for o in ("cover_max", "soft")
+    ],
+    "name_rarity": [Comparison("name_rarity", "min_value", (1.0,), supervised_only=True)],
+    "dob_rarity": [
+        Comparison("dob_rarity", "min_value", (1.0,), supervised_only=True),
+        Comparison("dob", "year_gap", (1.0, 0.8), supervised_only=True),
+    ],
+    "father_skel": [
+        Comparison("father_skel", "jaro_winkler", NAME_LEVELS, supervised_only=True),
+        # The father's name of one record against the second chain token of the other.
+        Comparison(
+            "father_skel", "jaro_winkler", NAME_LEVELS, right="chain_second", supervised_only=True
+        ),
+        Comparison(
+            "chain_second", "jaro_winkler", NAME_LEVELS, right="father_skel", supervised_only=True
+        ),
+    ],
+}
+
+
+def person_comparisons(
+    fields: list[str], generic: dict[str, str], derived: list[str] | None = None
+) -> list[Comparison]:
+    """The comparisons for the prepared person fields, the derived name and frequency columns
+    (``derived``: which of them the prepared frame has) and the generic columns present."""
     comparisons = [c for field in fields for c in _FIELD_COMPARISONS.get(field, [])]
     if "given_name" in fields and "family_name" in fields:
         # First and last name swapped between the two records.
         comparisons.append(Comparison("given_name", "jaro_winkler", (0.92,), right="family_name"))
+    for column in derived or []:
+        comparisons.extend(_DERIVED_COMPARISONS.get(column, []))
     for column, kind in generic.items():
         comparator, levels = _GENERIC_COMPARISONS[kind]
         comparisons.append(Comparison(column, comparator, levels))
@@ -148,17 +208,30 @@ def compare_pairs(
     """
     encoded = encoded or encode_records(records, comparisons)
     features: dict[str, np.ndarray] = {}
+    computed: dict[tuple[str, str, str], np.ndarray] = {}  # multi-output results, per call
     for comparison in comparisons:
-        column_l = encoded[comparison.left]
-        column_r = encoded[comparison.right or comparison.left]
+        key = (comparison.comparator, comparison.left, comparison.right or comparison.left)
+        column_l, column_r = encoded[key[1]], encoded[key[2]]
         code_l, code_r = column_l.codes[left], column_r.codes[right]
         present = (code_l >= 0) & (code_r >= 0)
         width = len(column_r.values) + 1
-        distinct, inverse = _unique_with_inverse(code_l[present] * width + code_r[present])
-        compare = COMPARATORS[comparison.comparator]
-        scores = np.full(len(left), np.nan)
-        scores[present] = compare(
-            column_l.values[distinct // width], column_r.values[distinct % width]
-        )[inverse]
+        if key in computed:
+            scores = computed[key]
+        else:
+            distinct, inverse = _unique_with_inverse(code_l[present] * width + code_r[present])
+            values_l, values_r = (
+                column_l.values[distinct // width],
+                column_r.values[distinct % width],
+            )
+            if comparison.comparator in MULTI_COMPARATORS:
+                compare_many = MULTI_COMPARATORS[comparison.comparator][0]
+                scores = np.full((len(left), len(MULTI_COMPARATORS[key[0]][1])), np.nan)
+                scores[present] = compare_many(values_l, values_r)[inverse]
+                computed[key] = scores
+            else:
+                scores = np.full(len(left), np.nan)
+                scores[present] = COMPARATORS[comparison.comparator](values_l, values_r)[inverse]
+        if scores.ndim == 2:
+            scores = scores[:, MULTI_COMPARATORS[key[0]][1].index(comparison.output)]
         features[comparison.name] = scores
     return pd.DataFrame(features)

@@ -31,9 +31,13 @@ class ModelChoice:
     reason: str
 
 
-def choose_model(choice: str, features: list[str]) -> ModelChoice:
-    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and this
-    input gives every feature it was trained on; otherwise the unsupervised model."""
+NAME_FIELDS = ("given_name", "family_name", "full_name")
+
+
+def choose_model(choice: str, fields: list[str]) -> ModelChoice:
+    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and the
+    input maps to at least a name and a date of birth (``fields``: the canonical fields it
+    maps to); otherwise the unsupervised model, which learns whatever the columns are."""
     if choice == "unsupervised":
         return ModelChoice("unsupervised", None, "asked for")
     if choice in ("trained", "auto"):
@@ -45,9 +49,9 @@ def choose_model(choice: str, features: list[str]) -> ModelChoice:
                     "--model unsupervised"
                 )
             return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
-        missing = sorted(set(read_manifest(manifest).get("features", [])) - set(features))
-        if missing and choice == "auto":
-            reason = f"the trained model at {manifest} needs features this input lacks: {missing}"
+        has_name = any(f in fields for f in NAME_FIELDS)
+        if choice == "auto" and not (has_name and "dob" in fields):
+            reason = f"a trained model exists at {manifest}, but the input lacks a name or a dob"
             return ModelChoice("unsupervised", None, reason)
         return ModelChoice("trained", manifest, f"default trained model {manifest}")
     path = Path(choice)

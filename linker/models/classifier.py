@@ -22,55 +22,169 @@ from linker.errors import ModelError
 
 MANIFEST = "manifest.json"
 ESTIMATOR = "estimator.skops"
+# What a saved HistGradientBoostingClassifier holds beyond skops' default-trusted types;
+# anything else in a model file is refused.
+TRUSTED_TYPES = frozenset(
+    {
+        "sklearn._loss.link.Interval",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "numpy.ndarray",
+        "numpy.dtype",
+        "builtins.bytes",
+    }
+)
+
+
+FREE_DIRECTION = ("_shifted", "_swapped", "_rarity_min", "given_name_family_name_jw")
+
+
+def _free_direction(feature: str) -> bool:
+    """Features whose effect need not grow with their value (a chain shift is a relative,
+    a rare name is evidence only when the names agree)."""
+    return feature.endswith(FREE_DIRECTION)
+
+
+def _expected_values(nodes: np.ndarray) -> np.ndarray:
+    """The mean output under each node of one tree, from its leaves and sample counts."""
+    expected = nodes["value"].astype(np.float64).copy()
+    for index in np.argsort(-nodes["depth"], kind="stable"):  # children before parents
+        node = nodes[index]
+        if not node["is_leaf"]:
+            left, right = node["left"], node["right"]
+            counts = nodes["count"][left], nodes["count"][right]
+            total = max(counts[0] + counts[1], 1)
+            expected[index] = (counts[0] * expected[left] + counts[1] * expected[right]) / total
+    return expected
+
+
+def _path_contributions(estimator: Any, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """Per-feature contributions to the raw output of a fitted binary
+    HistGradientBoostingClassifier: walking each tree from the root, every split adds the
+    change of the expected output to the feature it splits on (Saabas' attribution)."""
+    contributions = np.zeros_like(x)
+    base = float(np.ravel(estimator._baseline_prediction)[0])
+    rows = np.arange(len(x))
+    for (predictor,) in estimator._predictors:
+        nodes = predictor.nodes
+        expected = _expected_values(nodes)
+        base += expected[0]
+        position = np.zeros(len(x), dtype=np.int64)
+        while True:
+            inner = ~nodes["is_leaf"][position].astype(bool)
+            if not inner.any():
+                break
+            at = position[inner]
+            feature = nodes["feature_idx"][at]
+            value = x[rows[inner], feature]
+            go_left = np.where(
+                np.isnan(value),
+                nodes["missing_go_to_left"][at].astype(bool),
+                value <= nodes["num_threshold"][at],
+            )
+            child = np.where(go_left, nodes["left"][at], nodes["right"][at]).astype(np.int64)
+            np.add.at(contributions, (rows[inner], feature), expected[child] - expected[at])
+            position[inner] = child
+    return base, contributions
 
 
 class PairClassifier:
-    """Match probability from features with a calibrated HistGradientBoostingClassifier."""
+    """Match probability from features: gradient-boosted trees, then Platt scaling.
+
+    The probability is ``sigmoid(a * f(x) + b)`` where ``f`` is the sum of the trees' outputs
+    and ``a``, ``b`` are fitted on out-of-fold outputs. The logit is therefore a sum over the
+    trees' decision paths, so ``explain`` splits it exactly into one contribution per feature
+    plus a base value.
+    """
 
     kind = "trained"
 
-    def __init__(self, *, random_state: int = 0, max_iter: int = 200) -> None:
+    def __init__(self, *, random_state: int = 0, max_iter: int = 100) -> None:
         self.random_state = random_state
         self.max_iter = max_iter
 
-    def _estimator(self) -> Any:
-        from sklearn.calibration import CalibratedClassifierCV
+    def _boosting(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        boosting = HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=0.1, random_state=self.random_state
+        # Every feature is a similarity (more alike, more likely one entity) except those
+        # whose meaning depends on the others: the model may not learn that a closer spelling
+        # makes a match less likely, a quirk of one training world that would not carry over.
+        monotonic = [0 if _free_direction(name) else 1 for name in self.feature_names_]
+        return HistGradientBoostingClassifier(
+            monotonic_cst=monotonic,
+            max_iter=self.max_iter,
+            learning_rate=0.1,
+            max_leaf_nodes=31,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=self.random_state,
         )
-        return CalibratedClassifierCV(boosting, method="isotonic", cv=3)
 
-    def fit(self, features: pd.DataFrame, labels: np.ndarray) -> PairClassifier:
-        """Fit on labelled pairs; records cross-validated AUC in ``metrics_``."""
-        from sklearn.metrics import roc_auc_score
-        from sklearn.model_selection import cross_val_predict
+    def fit(
+        self,
+        features: pd.DataFrame,
+        labels: np.ndarray,
+        weights: np.ndarray | None = None,
+    ) -> PairClassifier:
+        """Fit on labelled pairs (``weights``: how many pairs each one stands for); records
+        the out-of-fold ROC AUC and Brier score in ``metrics_``."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import brier_score_loss, roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
 
         y = np.asarray(labels, dtype=int)
         if len(np.unique(y)) < 2:
             raise ModelError("training needs both matching and non-matching pairs")
+        w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
         self.feature_names_ = list(features.columns)
         x = features.to_numpy(dtype=np.float64)
-        held_out = cross_val_predict(self._estimator(), x, y, cv=3, method="predict_proba")[:, 1]
+        out_of_fold = np.zeros(len(y))
+        folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
+        for train, test in folds.split(x, y):
+            fold = self._boosting().fit(x[train], y[train], sample_weight=w[train])
+            out_of_fold[test] = fold.decision_function(x[test])
+        platt = LogisticRegression(C=1e6).fit(out_of_fold[:, None], y, sample_weight=w)
+        self.scale_ = float(platt.coef_[0, 0])
+        self.shift_ = float(platt.intercept_[0])
+        calibrated = 1.0 / (1.0 + np.exp(-(self.scale_ * out_of_fold + self.shift_)))
         self.metrics_ = {
             "pairs": len(y),
             "matches": int(y.sum()),
-            "cv_roc_auc": float(roc_auc_score(y, held_out)),
+            "cv_roc_auc": float(roc_auc_score(y, out_of_fold, sample_weight=w)),
+            "cv_brier": float(brier_score_loss(y, calibrated, sample_weight=w)),
         }
-        self.estimator_ = self._estimator().fit(x, y)
+        self.estimator_ = self._boosting().fit(x, y, sample_weight=w)
         self.training_hash_ = hashlib.sha256(
-            pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes() + y.tobytes()
+            pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes()
+            + y.tobytes()
+            + w.tobytes()
         ).hexdigest()
         return self
+
+    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
+        if not hasattr(self, "estimator_"):
+            raise ModelError("the classifier is not fitted; train it first")
+        return features.reindex(columns=self.feature_names_).to_numpy(dtype=np.float64)
+
+    def logit(self, features: pd.DataFrame) -> np.ndarray:
+        """The calibrated log-odds of a match per pair."""
+        raw = self.estimator_.decision_function(self._matrix(features))
+        return np.asarray(self.scale_ * raw + self.shift_, dtype=np.float64)
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """Match probability per pair; features the model was not trained on are ignored,
         and features it needs but the data lacks are missing (NaN)."""
-        if not hasattr(self, "estimator_"):
-            raise ModelError("the classifier is not fitted; train it first")
-        x = features.reindex(columns=self.feature_names_).to_numpy(dtype=np.float64)
-        return np.asarray(self.estimator_.predict_proba(x)[:, 1], dtype=np.float64)
+        return np.asarray(1.0 / (1.0 + np.exp(-self.logit(features))), dtype=np.float64)
+
+    def explain(self, features: pd.DataFrame) -> tuple[float, np.ndarray]:
+        """``(base, contributions)``: per pair, ``base + contributions.sum(axis=1)`` is its
+        calibrated logit; ``contributions[:, j]`` is what feature ``j`` added along the trees'
+        decision paths (each split's change of the expected output goes to its feature)."""
+        x = self._matrix(features)
+        raw_base, raw = _path_contributions(self.estimator_, x)
+        return self.scale_ * raw_base + self.shift_, self.scale_ * raw
 
     def save(self, directory: Path, extra: dict[str, Any] | None = None) -> Path:
         """Write the manifest and the estimator into ``directory``; returns the manifest."""
@@ -84,6 +198,7 @@ class PairClassifier:
             "kind": self.kind,
             "features": self.feature_names_,
             "metrics": self.metrics_,
+            "platt": {"scale": self.scale_, "shift": self.shift_},
             "training_data_sha256": self.training_hash_,
             "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
             "estimator_file": ESTIMATOR,
@@ -108,19 +223,20 @@ class PairClassifier:
             raise ModelError(f"{manifest_path} is not a trained classifier manifest")
         estimator_path = manifest_path.parent / manifest["estimator_file"]
         try:
-            untrusted = sio.get_untrusted_types(file=estimator_path)
-            allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy."))]
-            if set(untrusted) - set(allowed):
+            untrusted = set(sio.get_untrusted_types(file=estimator_path))
+            if untrusted - TRUSTED_TYPES:
                 raise ModelError(
-                    f"{estimator_path} holds untrusted types: "
-                    f"{sorted(set(untrusted) - set(allowed))}"
+                    f"{estimator_path} holds types this loader does not trust: "
+                    f"{sorted(untrusted - TRUSTED_TYPES)}"
                 )
-            estimator = sio.load(estimator_path, trusted=allowed)
+            estimator = sio.load(estimator_path, trusted=sorted(untrusted))
         except OSError as exc:
             raise ModelError(f"cannot read model file {estimator_path}: {exc}") from exc
         model = cls()
         model.estimator_ = estimator
         model.feature_names_ = list(manifest["features"])
         model.metrics_ = manifest.get("metrics", {})
+        model.scale_ = float(manifest["platt"]["scale"])
+        model.shift_ = float(manifest["platt"]["shift"])
         model.training_hash_ = manifest.get("training_data_sha256", "")
         return model

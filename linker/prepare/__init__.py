@@ -1,6 +1,9 @@
-"""Preparation: column mapping, names, dates, identifiers -> the records frame."""
+"""Preparation: column mapping, names, dates, identifiers, companies and accounts -> the
+records frame."""
 
 from linker.prepare.columns import (
+    ENTITY_FIELDS,
+    ENTITY_TYPES,
     PERSON_FIELDS,
     check_column_names,
     map_columns,
@@ -15,6 +18,8 @@ from linker.prepare.records import (
 )
 
 __all__ = [
+    "ENTITY_FIELDS",
+    "ENTITY_TYPES",
     "PERSON_FIELDS",
     "PrepareOptions",
     "PreparedRecords",

@@ -1,8 +1,10 @@
-"""Mapping a source's column names onto the canonical person fields.
+"""Mapping a source's column names onto the canonical fields of its entity type.
 
-The mapping is guessed from common English and French names (``prenom`` -> ``given_name``),
-and the caller may override any of it (``--map src=canonical``). Columns mapped to nothing are
-kept and compared generically, unless ignored.
+Each entity type (person, company, account: DESIGN.md section 3) has its own canonical fields.
+The mapping is guessed from common English and French names (``prenom`` -> ``given_name``,
+``raison_sociale`` -> ``name``, ``titulaire`` -> ``holder_name``), and the caller may override
+any of it (``--map src=canonical``). Columns mapped to nothing are kept and compared
+generically, unless ignored.
 """
 
 from __future__ import annotations
@@ -66,7 +68,136 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
     "name_native": ("name_native", "native_name", "nom_natif"),
 }
 
-_CANONICAL_BY_NAME = {alias: field for field, names in PERSON_FIELDS.items() for alias in names}
+_SHARED_FIELDS = {f: PERSON_FIELDS[f] for f in ("address", "postcode", "city", "country")}
+_CONTACT_FIELDS = {f: PERSON_FIELDS[f] for f in ("phones", "emails")}
+
+COMPANY_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "name",
+        "company_name",
+        "registered_name",
+        "legal_name",
+        "business_name",
+        "raison_sociale",
+        "denomination",
+        "denomination_sociale",
+        "nom",
+        "nom_entreprise",
+        "nom_societe",
+        "societe",
+        "entreprise",
+    ),
+    "trade_name": (
+        "trade_name",
+        "trading_name",
+        "trading_as",
+        "dba",
+        "brand",
+        "nom_commercial",
+        "enseigne",
+    ),
+    "legal_form": ("legal_form", "company_type", "forme_juridique", "forme", "statut_juridique"),
+    "registration_id": (
+        "registration_id",
+        "registration_number",
+        "registration_no",
+        "company_number",
+        "company_id",
+        "siren",
+        "siret",
+        "numero_siren",
+        "numero_siret",
+        "no_siren",
+        "no_siret",
+        "n_siren",
+        "n_siret",
+        "rcs",
+        "immatriculation",
+    ),
+    "vat_id": (
+        "vat_id",
+        "vat",
+        "vat_number",
+        "vat_no",
+        "tva",
+        "numero_tva",
+        "no_tva",
+        "n_tva",
+        "tva_intracommunautaire",
+        "tva_intracom",
+    ),
+    **_SHARED_FIELDS,
+    **_CONTACT_FIELDS,
+    "ibans": ("ibans", "iban", "rib", "accounts", "comptes"),
+    "directors": (
+        "directors",
+        "director",
+        "managers",
+        "officers",
+        "dirigeants",
+        "dirigeant",
+        "gerant",
+        "gerants",
+    ),
+}
+
+ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
+    "iban": ("iban", "iban_number", "numero_iban", "compte_iban", "rib", "ibans"),
+    "bic": ("bic", "swift", "bic_swift", "swift_code", "swift_bic", "code_bic"),
+    "account_number": (
+        "account_number",
+        "account_no",
+        "account",
+        "numero_compte",
+        "numero_de_compte",
+        "no_compte",
+        "n_compte",
+        "num_compte",
+        "compte",
+    ),
+    "bank_name": (
+        "bank_name",
+        "bank",
+        "banque",
+        "nom_banque",
+        "etablissement",
+        "etablissement_bancaire",
+    ),
+    "holder_name": (
+        "holder_name",
+        "holder",
+        "account_holder",
+        "holders",
+        "titulaire",
+        "nom_titulaire",
+        "titulaires",
+        "name",
+        "nom",
+    ),
+    "country": PERSON_FIELDS["country"],
+}
+
+# Canonical fields of each entity type, with the column names guessed for each.
+ENTITY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "person": PERSON_FIELDS,
+    "company": COMPANY_FIELDS,
+    "account": ACCOUNT_FIELDS,
+}
+ENTITY_TYPES: tuple[str, ...] = tuple(ENTITY_FIELDS)
+
+_CANONICAL_BY_NAME = {
+    entity: {alias: field for field, names in fields.items() for alias in names}
+    for entity, fields in ENTITY_FIELDS.items()
+}
+
+
+def fields_of(entity: str) -> dict[str, tuple[str, ...]]:
+    """The canonical fields of ``entity``; ``ConfigError`` naming the known types otherwise."""
+    if entity not in ENTITY_FIELDS:
+        raise ConfigError(
+            f"unknown entity type {entity!r}; expected one of {', '.join(ENTITY_TYPES)}"
+        )
+    return ENTITY_FIELDS[entity]
 
 
 def column_key(name: str) -> str:
@@ -75,8 +206,10 @@ def column_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
 
 
-def parse_map_option(text: str | None) -> dict[str, str]:
-    """``"src=canonical,src2=canonical2"`` to a dict; ``canonical`` may be ``ignore``."""
+def parse_map_option(text: str | None, entity: str = "person") -> dict[str, str]:
+    """``"src=canonical,src2=canonical2"`` to a dict; ``canonical`` (a field of ``entity``)
+    may be ``ignore``."""
+    fields = fields_of(entity)
     if not text:
         return {}
     mapping: dict[str, str] = {}
@@ -85,9 +218,12 @@ def parse_map_option(text: str | None) -> dict[str, str]:
         if not sep or not source.strip() or not target.strip():
             raise ConfigError(f"--map item {item!r} is not of the form column=field")
         target = target.strip()
-        if target not in PERSON_FIELDS and target != "ignore":
-            known = ", ".join(PERSON_FIELDS)
-            raise ConfigError(f"--map {item!r}: unknown field {target!r}; known fields: {known}")
+        if target not in fields and target != "ignore":
+            known = ", ".join(fields)
+            raise ConfigError(
+                f"--map {item!r}: unknown field {target!r} of {entity} records; "
+                f"known fields: {known}"
+            )
         mapping[source.strip()] = target
     return mapping
 
@@ -110,12 +246,15 @@ def map_columns(
     id_column: str,
     overrides: dict[str, str],
     ignore: set[str],
+    entity: str = "person",
 ) -> dict[str, str]:
-    """Canonical field for each column: guessed, then overridden; unmapped columns are absent.
+    """Canonical field of ``entity`` for each column: guessed, then overridden; unmapped
+    columns are absent.
 
     Each canonical field takes at most one column: the first guessed one wins, and a later
     column that would map to a taken field stays generic.
     """
+    fields_of(entity)
     # Names may belong to another input of the same run; each input uses its own.
     overrides = {c: f for c, f in overrides.items() if c in columns}
     ignore = (ignore | {c for c, f in overrides.items() if f == "ignore"}) & set(columns)
@@ -128,7 +267,7 @@ def map_columns(
             if overrides[column] != "ignore":
                 mapping[column] = overrides[column]
             continue
-        field = _CANONICAL_BY_NAME.get(column_key(column))
+        field = _CANONICAL_BY_NAME[entity].get(column_key(column))
         if field and field not in taken:
             mapping[column] = field
             taken.add(field)

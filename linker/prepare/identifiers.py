@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import phonenumbers
@@ -18,6 +19,7 @@ from linker.io import LIST_SEPARATOR
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+_BRACKETED = re.compile(r"<([^<>]+)>")
 _SEX = {
     "m": "M",
     "male": "M",
@@ -67,6 +69,21 @@ def _home_numbering(region: str) -> tuple[str, str, frozenset[int]] | None:
     return str(metadata.country_code), metadata.national_prefix, lengths
 
 
+def home_phones(cells: pd.Series, region: str) -> pd.Series:
+    """E.164 form of the cells that hold one number of the default region in its plain
+    national or international form, with pandas string operations over all cells at once;
+    missing where the number needs phonenumbers (``canonical_phone`` agrees on the rest)."""
+    numbering = _home_numbering(region)
+    if numbering is None or cells.empty:
+        return pd.Series(None, index=cells.index, dtype=object)
+    country, prefix, lengths = numbering
+    text = cells.astype(str).str.strip().str.replace(_PHONE_SEPARATORS.pattern, "", regex=True)
+    text = text.str.replace(r"^00", "+", regex=True)
+    national = text.str.extract(rf"^(?:\+{country}|{prefix})((?!{prefix})[0-9]+)$")[0]
+    national = national.where(national.str.len().isin(lengths))
+    return ("+" + country + national).astype(object)
+
+
 def _home_number(text: str, region: str) -> str | None:
     numbering = _home_numbering(region)
     if numbering is None:
@@ -95,8 +112,12 @@ def _parse_phone(text: str, region: str) -> str:
 
 
 def canonical_email(value: str) -> str:
-    """Lower case; for gmail, dots and +tags of the local part dropped."""
+    """Lower case; for gmail, dots and +tags of the local part dropped. The address is taken
+    out of ``Name <address>`` and ``mailto:address``."""
     text = value.strip().lower()
+    if (bracketed := _BRACKETED.search(text)) is not None:
+        text = bracketed.group(1).strip()
+    text = text.removeprefix("mailto:").rstrip(".")
     if not _EMAIL.match(text):
         raise ValueError("not an email address")
     local, _, domain = text.partition("@")
@@ -107,11 +128,53 @@ def canonical_email(value: str) -> str:
 
 
 def canonical_document(value: str) -> str:
-    """Upper case without separators; O/0, I/1, S/5, B/8 folded to digits for comparison."""
-    text = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    """Upper case without separators; O/0, I/1, S/5, B/8 folded to digits for comparison.
+
+    A document number read from a machine-readable zone carries its ICAO 9303 check digit:
+    an MRZ line (the second line of a passport, the first of an ID card) or the number field
+    padded with ``<`` and followed by the digit (``L898902C<3``). Its number is taken out and
+    the digit verified (a mismatch is a reject: the number was misread). A plain number has
+    no way to tell its last digit from a check digit, so it is kept whole.
+    """
+    text = re.sub(r"[\s\-./]", "", value).upper()
+    mrz = next((m for pattern in _MRZ_NUMBERS if (m := pattern.match(text))), None)
+    if mrz is not None:
+        number, check = mrz.group("number"), mrz.group("check")
+        if not has_check_digit(number + check):
+            raise ValueError(f"MRZ check digit {check} does not match the number {number!r}")
+        text = number
+    text = re.sub(r"[^0-9A-Z]", "", text)
     if not text:
         raise ValueError("no letters or digits")
-    return text.translate(str.maketrans("OISB", "0158"))
+    return text.translate(_DOCUMENT_FOLDS)
+
+
+_DOCUMENT_FOLDS = str.maketrans("OISB", "0158")
+_MRZ_VALUES = {c: v for v, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")} | {"<": 0}
+_NUMBER = r"(?P<number>[0-9A-Z<]{9})(?P<check>[0-9])"
+_MRZ_NUMBERS = (
+    # TD3 (passport) line 2: number, check, nationality, birth date, sex, expiry...
+    re.compile(rf"^{_NUMBER}[A-Z<]{{3}}[0-9]{{7}}[MFX<][0-9]{{7}}[0-9A-Z<]{{14}}[0-9<][0-9]$"),
+    # TD1 (ID card) line 1: document code, issuing state, number, check, optional data.
+    re.compile(rf"^[A-Z][0-9A-Z<][A-Z<]{{3}}{_NUMBER}[0-9A-Z<]{{15}}$"),
+    # The number field alone, padded with fillers, and its check digit.
+    re.compile(rf"^(?=[0-9A-Z]*<){_NUMBER}$"),
+)
+
+
+def mrz_check_digit(text: str) -> int:
+    """ICAO 9303 check digit of an MRZ field: weights 7, 3, 1 repeated, A-Z = 10-35,
+    the filler ``<`` = 0, sum modulo 10. ``ValueError`` for another character."""
+    try:
+        return sum(_MRZ_VALUES[c] * (7, 3, 1)[i % 3] for i, c in enumerate(text.upper())) % 10
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]!r} cannot be in an MRZ field") from exc
+
+
+def has_check_digit(number: str) -> bool:
+    """True when the last character of ``number`` is the MRZ check digit of the rest."""
+    body, last = number[:-1], number[-1:]
+    return bool(body) and last.isdigit() and mrz_check_digit(body) == int(last)
 
 
 def canonical_sex(value: str) -> str:
@@ -138,14 +201,24 @@ def _canonical_cell(cell: str, canonical: Callable[[str], str]) -> tuple[str | N
 
 
 def canonicalise_list(
-    values: pd.Series, canonical: Callable[[str], str]
+    values: pd.Series,
+    canonical: Callable[[str], str],
+    fast: Callable[[pd.Series], pd.Series] | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Canonical ``|``-joined items of each cell, and the reason for each rejected cell.
 
     Valid items of a cell are kept even when another item of the same cell is rejected.
+    ``fast`` may canonicalise the common cells all at once (missing where it cannot); the
+    others go through ``canonical`` one item at a time.
     """
-    cells = pd.unique(values.dropna())
-    results = [_canonical_cell(cell, canonical) for cell in cells]
-    form_of = {cell: form for cell, (form, _) in zip(cells, results, strict=True)}
-    reason_of = {cell: reason for cell, (_, reason) in zip(cells, results, strict=True)}
+    cells = pd.Series(pd.unique(values.dropna()), dtype=object)
+    form_of: dict[Any, str | None] = {}
+    reason_of: dict[Any, str | None] = {}
+    if fast is not None and len(cells):
+        quick = fast(cells)
+        done = quick.notna().to_numpy()
+        form_of.update(zip(cells[done], quick[done], strict=True))
+        cells = cells[~done]
+    for cell in cells:
+        form_of[cell], reason_of[cell] = _canonical_cell(cell, canonical)
     return values.map(form_of).astype(object), values.map(reason_of).astype(object)

@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 
 from linker.io import LIST_SEPARATOR, REJECT_COLUMNS
+from linker.prepare.banking import canonical_iban
+from linker.prepare.business import BUSINESS_FIELDS, add_business_columns
 from linker.prepare.columns import column_key
+from linker.prepare.companies import add_company_weights
 from linker.prepare.dates import date_code, parse_dates, parse_one
 from linker.prepare.identifiers import (
     canonical_document,
@@ -26,7 +29,9 @@ from linker.prepare.identifiers import (
     canonical_phone,
     canonical_sex,
     canonicalise_list,
+    home_phones,
 )
+from linker.prepare.names import add_name_columns, add_rarity_columns, without_placeholders
 from linker.prepare.text import (
     map_distinct,
     normalise_one,
@@ -57,6 +62,9 @@ class PreparedRecords:
 class PrepareOptions:
     date_order: str | None = None
     region: str = "FR"
+    # The derived name columns (skeleton chain, consonants, rarities) feed the trained model
+    # only; an unsupervised run skips them and saves their time and memory.
+    name_features: bool = True
 
 
 def guess_generic_kind(values: pd.Series) -> str:
@@ -130,8 +138,10 @@ def prepare_records(
     columns = list(mapping.items())
     for column, canonical in progress(columns, "prepare", len(columns)) if progress else columns:
         values = raw[column]
+        if canonical in BUSINESS_FIELDS:
+            continue  # read together by add_business_columns below
         if canonical in NAME_FIELDS:
-            out[canonical] = normalise_text(values)
+            out[canonical] = without_placeholders(normalise_text(values))
             out[f"{canonical}_ph"] = phonetic_key(out[canonical])
         elif canonical in TEXT_FIELDS:
             out[canonical] = normalise_text(values)
@@ -151,12 +161,16 @@ def prepare_records(
             out["sex"] = forms
             reject(column, values, reasons)
         else:
-            canonical_of: Callable[[str], str] = canonical_document  # documents, ibans
+            canonical_of: Callable[[str], str] = canonical_document
+            fast = None
             if canonical == "phones":
                 canonical_of = partial(canonical_phone, region=options.region)
+                fast = partial(home_phones, region=options.region)
             elif canonical == "emails":
                 canonical_of = canonical_email
-            forms, reasons = canonicalise_list(values, canonical_of)
+            elif canonical == "ibans":
+                canonical_of = canonical_iban
+            forms, reasons = canonicalise_list(values, canonical_of, fast)
             out[canonical] = forms
             reject(column, values, reasons)
 
@@ -166,6 +180,10 @@ def prepare_records(
             out["given_name_ph"].fillna("") + " " + out["family_name_ph"].fillna("")
         ).str.strip()
         out["names_sorted_ph"] = sorted_tokens(both.replace("", None))
+
+    if options.name_features:
+        add_name_columns(out, raw, mapping)
+    add_business_columns(out, raw, mapping, reject)
 
     for column, kind in generic.items():
         name = f"x_{column_key(column)}"
@@ -217,8 +235,10 @@ def _is_short_text(values: pd.Series) -> bool:
 
 
 def stack_records(parts: list[PreparedRecords]) -> PreparedRecords:
-    """Stack prepared sources into one records frame (linking = deduplicating the stack)."""
-    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    """Stack prepared sources into one records frame (linking = deduplicating the stack);
+    rarities are measured over the whole stack."""
+    frame = add_rarity_columns(pd.concat([p.frame for p in parts], ignore_index=True))
+    frame = add_company_weights(frame)
     fields = sorted({f for p in parts for f in p.fields})
     generic: dict[str, str] = {}
     for part in parts:

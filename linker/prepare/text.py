@@ -17,12 +17,27 @@ import pandas as pd
 from anyascii import anyascii
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u0307\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u0640"))
+# Dropped: Turkish İ's combining dot, ZWNJ/ZWJ and bidi marks, tatweel, Arabic harakat.
+_INVISIBLE: dict[int, str | None] = dict.fromkeys(
+    [
+        *map(ord, "\u0307\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2068\u2069"),
+        *(0x0640, 0x0670, *range(0x064B, 0x0660)),
+    ]
+)
+# One letter for the Arabic-script forms that writers use interchangeably: alef with hamza or
+# madda, Persian and Arabic yeh and alef maksura, Persian and Arabic kaf, teh marbuta.
+_ARABIC_FORMS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ک": "ك", "ة": "ه", "ۀ": "ه"}
+)
+
+# The article al- written attached to an Arabic-script word of three letters or more.
+_ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)\u0627\u0644(?=[\u0620-\u064a\u067e-\u06d3]{3})")
 
 
 def normalise_one(value: str) -> str:
     """One string to lower-case ASCII words separated by single spaces."""
     text = unicodedata.normalize("NFKC", value).casefold().translate(_INVISIBLE)
+    text = _ARABIC_ARTICLE.sub(" ", text.translate(_ARABIC_FORMS))
     text = anyascii(text).lower()
     return _NON_WORD.sub(" ", text).strip()
 

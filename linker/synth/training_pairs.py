@@ -61,8 +61,8 @@ def _records(world: Path, entity: str) -> pd.DataFrame:
 def _blocked_pairs(world: Path, entity: str) -> pd.DataFrame:
     """``record_id_a, record_id_b`` of every candidate pair, blocked as ``linker dedupe``."""
     tables = [SourceTable(t.name, t.frame, t.rows) for t in stack_world(world, entity)]
-    plan = plan_columns(tables, "record_id", {}, set())
-    prepared = prepare_sources(tables, plan, "record_id", PrepareOptions())
+    plan = plan_columns(tables, "record_id", {}, set(), entity)
+    prepared = prepare_sources(tables, plan, "record_id", PrepareOptions(name_features=False))
     records = prepared.frame
     options = BlockingOptions()
     blocking = block_pairs(records, choose_rules(records, options), options)
@@ -104,9 +104,10 @@ def entity_pairs(world: Path, entity: str, seed: int) -> PairSet:
     )
     pairs["blocked"] = pairs["found"] != "right_only"
     pairs["planted"] = pairs["found"] != "left_only"
-    same = truth.reindex(pairs["record_id_a"]).to_numpy() == truth.reindex(
-        pairs["record_id_b"]
-    ).to_numpy()
+    same = (
+        truth.reindex(pairs["record_id_a"]).to_numpy()
+        == truth.reindex(pairs["record_id_b"]).to_numpy()
+    )
     lines: list[str] = []
     counts: dict[str, int] = {}
     for (a, b, kind), is_blocked, is_planted, label in zip(

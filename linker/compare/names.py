@@ -1,0 +1,153 @@
+"""Token alignment of two name chains: several features from one similarity cube.
+
+A chain is the ordered skeleton tokens of a name (``linker.prepare.names``). For N pairs of
+chains, every token of the left is compared with every token of the right (Jaro-Winkler on the
+distinctive part of each token, once per distinct token pair), giving an N x K x K cube. The
+features read it in different ways, so that a model can tell a spelling variant from a
+relative:
+
+- ``cover_min`` / ``cover_max``: the share of each side's tokens matched on the other side, the
+  smaller and the larger (a dropped grandfather leaves ``cover_max`` at 1);
+- ``soft``: mean best similarity of each token of the shorter chain;
+- ``positional``: tokens compared in place (given with given, father with father);
+- ``shifted``: one chain moved by one token (a son's father and grandfather are his father's
+  given name and father: a chain shift, not the same man);
+- ``first``: the first tokens (usually the given names); ``last``: the last tokens;
+- ``swapped``: first with last and last with first (given and family swapped);
+- ``exact_cover``: the share of the shorter chain's tokens found exactly (same skeleton), and
+  ``weakest``: the best similarity of its least-matched token. Spelling variants fold to one
+  skeleton; a different name a letter away (Asif/Arif, Jamal/Kamal) does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from linker.prepare.names import MAX_TOKENS, distinctive
+
+NAME_ALIGNMENT_OUTPUTS = (
+    "cover_min",
+    "cover_max",
+    "soft",
+    "positional",
+    "shifted",
+    "first",
+    "last",
+    "swapped",
+    "exact_cover",
+    "weakest",
+)
+MATCHED = 0.9  # a token counts as matched at this Jaro-Winkler similarity or above
+
+
+def _token_codes(chains: np.ndarray, vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Chains to an (N, K) matrix of token codes (-1 = none) and token counts;
+    ``vocabulary`` grows with tokens not seen before."""
+    matrix = np.full((len(chains), MAX_TOKENS), -1, dtype=np.int64)
+    counts = np.zeros(len(chains), dtype=np.int64)
+    for row, chain in enumerate(chains):
+        if not isinstance(chain, str):
+            continue
+        tokens = chain.split()[:MAX_TOKENS]
+        counts[row] = len(tokens)
+        for column, token in enumerate(tokens):
+            matrix[row, column] = vocabulary.setdefault(token, len(vocabulary))
+    return matrix, counts
+
+
+def _token_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Jaro-Winkler of token pairs; a one-letter token (an initial) that is the first letter
+    of the other scores at least 0.9. Two tokens that both start with a shared prefix (abd,
+    gebre...) are compared on what follows it: Abdul Rahman and Abdul Rahim differ there."""
+    first_part = np.array([distinctive(t) for t in first], dtype=object)
+    second_part = np.array([distinctive(t) for t in second], dtype=object)
+    both = (first_part != first) & (second_part != second)
+    first = np.where(both, first_part, first)
+    second = np.where(both, second_part, second)
+    scores = np.asarray(
+        process.cpdist(first, second, scorer=JaroWinkler.normalized_similarity, workers=-1),
+        dtype=np.float64,
+    )
+    initial = np.array(
+        [
+            (len(x) == 1 or len(y) == 1) and x[:1] == y[:1]
+            for x, y in zip(first, second, strict=True)
+        ],
+        dtype=bool,
+    )
+    return np.where(initial, np.maximum(scores, 0.9), scores)
+
+
+def _similarity_cube(left: np.ndarray, right: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """(N, K, K) similarity of every left token with every right token, NaN for padding;
+    computed once per distinct pair of token codes."""
+    n, k = left.shape
+    a = np.repeat(left, k, axis=1).ravel()
+    b = np.tile(right, (1, k)).ravel()
+    present = (a >= 0) & (b >= 0)
+    keys = a[present] * len(tokens) + b[present]
+    inverse, distinct = pd.factorize(keys, sort=False)
+    distinct = np.asarray(distinct, dtype=np.int64)
+    scores = _token_similarity(tokens[distinct // len(tokens)], tokens[distinct % len(tokens)])
+    cube = np.full(n * k * k, np.nan)
+    cube[present] = scores[inverse]
+    return cube.reshape(n, k, k)
+
+
+def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
+    count = np.sum(~np.isnan(values), axis=axis)
+    total = np.nansum(values, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """(N, len(NAME_ALIGNMENT_OUTPUTS)) features of N pairs of chains; NaN where a side has
+    no name."""
+    n = len(left)
+    out = np.full((n, len(NAME_ALIGNMENT_OUTPUTS)), np.nan)
+    if n == 0:
+        return out
+    vocabulary: dict[str, int] = {}
+    tokens_l, count_l = _token_codes(np.asarray(left, dtype=object), vocabulary)
+    tokens_r, count_r = _token_codes(np.asarray(right, dtype=object), vocabulary)
+    both = (count_l > 0) & (count_r > 0)
+    if not both.any():
+        return out
+    tokens = np.array(list(vocabulary), dtype=object)
+    cube = _similarity_cube(tokens_l[both], tokens_r[both], tokens)
+    cl, cr = count_l[both], count_r[both]
+    filled = np.where(np.isnan(cube), -1.0, cube)
+    best_l, best_r = filled.max(axis=2), filled.max(axis=1)  # (N, K) each
+    cover_l = (best_l >= MATCHED).sum(axis=1) / cl
+    cover_r = (best_r >= MATCHED).sum(axis=1) / cr
+    shorter = np.where((cl <= cr)[:, None], best_l, best_r)
+    soft = _nanmean(np.where(shorter < 0, np.nan, shorter), axis=1)
+    weakest = np.where(shorter < 0, np.inf, shorter).min(axis=1)
+    exact_cover = (shorter >= 1.0).sum(axis=1) / np.minimum(cl, cr)
+    diagonal = np.diagonal(cube, axis1=1, axis2=2)
+    shift_l = np.diagonal(cube[:, 1:, :], axis1=1, axis2=2)  # left token i+1 with right i
+    shift_r = np.diagonal(cube[:, :, 1:], axis1=1, axis2=2)  # left token i with right i+1
+    rows = np.arange(len(cl))
+    last = cube[rows, cl - 1, cr - 1]
+    swapped = (cube[rows, 0, cr - 1] + cube[rows, cl - 1, 0]) / 2
+    single = (cl == 1) & (cr == 1)
+    features = np.column_stack(
+        [
+            np.minimum(cover_l, cover_r),
+            np.maximum(cover_l, cover_r),
+            soft,
+            _nanmean(diagonal, axis=1),
+            np.fmax(_nanmean(shift_l, axis=1), _nanmean(shift_r, axis=1)),
+            cube[:, 0, 0],
+            last,
+            np.where(single, np.nan, swapped),
+            exact_cover,
+            weakest,
+        ]
+    )
+    out[both] = features
+    return out

@@ -1,0 +1,220 @@
+"""Names in layers: the original, a clean form, ASCII, and a transliteration skeleton.
+
+``normalise_one`` (in ``text``) gives the clean ASCII words: NFKC, casefold, Arabic-script
+clean-up, anyascii. This module adds the project's own **skeleton**, which removes the
+differences that transliteration makes between spellings of one name while keeping the
+letters that tell different names apart (Hassan/Hussein, Rahman/Rahim stay apart):
+
+- particles dropped (al-, el-, ul-, bin, ben, de..., and ben- written attached), ``abd``
+  joined to the next word (Abdul Rahman, Abd al-Rahman, Abderrahmane -> ``abdrahman``),
+  ``ud-din`` joined to the word before it (Ala ud-Din, Alaeddine -> ``aladin``), Tigrinya
+  compounds joined and their abbreviations expanded (Gebre Medhin, G/Medhin ->
+  ``gabramadin``);
+- letters folded: kh/h, gh/g, q/k, ph/f, dj/j, ch/sh, ou/oo/o -> u, ee -> i, ei/ey/ay -> ai,
+  e -> a, a final French e dropped, a final h after a vowel dropped, doubled letters single.
+
+A record's name becomes an ordered **chain** of skeleton tokens: the full name when the source
+gives one (upper-case words moved to the end, the French way of writing the family name first),
+else given + father + family. Placeholders (X, FNU, LNU, SNP, INCONNU...) are missing names.
+The generator's variant tables are never read here: these rules come from DOMAIN.md §2.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from linker.prepare.text import map_distinct, normalise_one
+
+PLACEHOLDERS = frozenset(
+    {"x", "xx", "xxx", "fnu", "lnu", "snp", "nn", "inconnu", "inconnue", "unknown", "na", "n a"}
+    | {"sans nom", "sans nom patronymique", "nom inconnu", "prenom inconnu", "none", "null"}
+)
+PARTICLES = frozenset(
+    {"al", "el", "ul", "ad", "ed", "ud", "as", "es", "ar", "er", "an", "at", "az", "ash"}
+    | {"bin", "ibn", "bint", "ben", "bent", "de", "da", "du", "des", "la", "le", "van", "von"}
+    | {"thi"}  # Vietnamese middle names Van (above) and Thi: dropped as often as written
+)
+_ABD_WORDS = frozenset(
+    {"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdou", "abde", "abdil"}
+)
+_ABD_ATTACHED = re.compile(r"^abd(?:oul|ul|el|al|il|ou|ur|er|ar|u|e|a|o|i)?(?=[a-z]{2,}$)")
+_DIN_WORDS = frozenset({"din", "dine", "deen", "dinn", "eddine", "eddin", "uddin", "addin"})
+_BEN_ATTACHED = re.compile(r"^ben(?=[a-mo-z][a-z]{2,}$)")  # Benali, not Bennani
+_DIN_ATTACHED = re.compile(r"^([a-z]{3,}?)(?:ud|ad|ed|el|al|ou|u|e)?d{1,2}(?:i|ee)ne?$")
+_COMPOUND_HEADS = {"gebre": "gebre", "gabre": "gebre", "g": "gebre", "habte": "habte"}
+_COMPOUND_HEADS |= {"wolde": "wolde", "welde": "wolde", "w": "wolde"}  # not Tekle: a name too
+_DISTINCTIVE_PREFIX = re.compile(r"^(?:abd|gabra|habta|vulda|takla)(?=[a-z]{3,})")
+_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<=[^aeiou])e$", ""),  # Osmane, Rahime, Tesfaye: a final e after a consonant
+        (r"tch|tsh|sch|ch", "sh"),
+        (r"kh", "h"),
+        (r"gh", "g"),
+        (r"ph", "f"),
+        (r"dh", "d"),
+        (r"th", "t"),
+        (r"xh|dj|dsh", "j"),
+        (r"x", "h"),
+        (r"q|ck|c", "k"),
+        (r"w", "v"),
+        (r"ou|oo|o", "u"),
+        (r"ee", "i"),
+        (r"ei|ey|ay|ai", "ai"),
+        (r"y(?![aeiou])", "i"),
+        (r"e", "a"),
+        (r"(?<=[aiu])h$", ""),
+        (r"(.)\1+", r"\1"),
+    )
+)
+MAX_TOKENS = 5
+
+
+def fold_token(token: str) -> str:
+    """One ASCII word to its skeleton: ``mohammed`` -> ``muhamad``."""
+    for pattern, replacement in _FOLDS:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+def _join_compounds(words: list[str]) -> list[str]:
+    """Particles dropped, ``abd`` + next word, word + ``din``, Tigrinya compound heads joined."""
+    out: list[str] = []
+    pending = ""  # an abd or a compound head waiting for its word
+    for word in words:
+        if word in _ABD_WORDS:
+            pending = "abd"
+            continue
+        if word in _COMPOUND_HEADS and len(words) > 1:
+            pending = _COMPOUND_HEADS[word]
+            continue
+        if word in PARTICLES:
+            continue
+        if word in _DIN_WORDS and out and not pending:
+            out[-1] += "din"
+            continue
+        word = _BEN_ATTACHED.sub("", _ABD_ATTACHED.sub("abd", word))
+        if match := _DIN_ATTACHED.match(word):
+            word = match.group(1) + "din"
+        out.append(pending + word)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
+def skeleton_words(clean: str) -> list[str]:
+    """The skeleton tokens of a clean ASCII name, in order."""
+    words = [w for w in clean.split() if w]
+    if " ".join(words) in PLACEHOLDERS:
+        return []
+    return [fold_token(w) for w in _join_compounds(words) if w not in PLACEHOLDERS]
+
+
+def skeleton(value: str) -> str | None:
+    """A raw name string to its skeleton tokens joined by spaces (``None`` if nothing left)."""
+    return " ".join(skeleton_words(normalise_one(value))) or None
+
+
+def distinctive(token: str) -> str:
+    """A skeleton token without the prefix that many names share (``abdrahman`` ->
+    ``rahman``, ``gabramadhin`` -> ``madhin``): two names differing only after it differ."""
+    return _DISTINCTIVE_PREFIX.sub("", token)
+
+
+def _family_last(value: str) -> str:
+    """``HASSAN Mohamed El`` -> ``Mohamed El HASSAN``: upper-case words are the family name
+    when the string mixes cases (the French convention); other strings keep their order."""
+    words = value.split()
+    upper = [w for w in words if w.isupper() and len(w) > 1]
+    if not upper or len(upper) == len(words):
+        return value
+    return " ".join([w for w in words if not (w.isupper() and len(w) > 1)] + upper)
+
+
+def is_placeholder(value: str) -> bool:
+    return normalise_one(value) in PLACEHOLDERS
+
+
+def name_chain(raw: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
+    """The ordered skeleton chain of each record (``None`` when it has no name).
+
+    ``columns`` maps canonical fields (``full_name``, ``given_name``, ``father_name``,
+    ``family_name``) to the raw column holding them.
+    """
+    empty = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+
+    def column(field: str) -> pd.Series:
+        return raw[columns[field]] if field in columns else empty
+
+    full = map_distinct(column("full_name"), lambda v: skeleton(_family_last(str(v))))
+    parts = [
+        map_distinct(column(f), lambda v: skeleton(str(v)))
+        for f in ("given_name", "father_name", "family_name")
+    ]
+    joined = pd.Series(
+        [
+            " ".join(p for p in row if isinstance(p, str)) or None
+            for row in zip(*parts, strict=True)
+        ],
+        index=raw.index,
+        dtype=object,
+    )
+    chain = full.where(full.notna(), joined)
+    return chain.map(lambda v: " ".join(v.split()[:MAX_TOKENS]) if isinstance(v, str) else None)
+
+
+def consonants(chain: str) -> str | None:
+    """A chain without vowels (nor y, v, w, which Arabic script writes for long vowels): what
+    a name written in Arabic script keeps once transliterated (``ysr hmv`` for Yasser
+    al-Hamwi)."""
+    tokens = [re.sub(r"[aeiouyvw]", "", t) for t in chain.split()]
+    return " ".join(t for t in tokens if t) or None
+
+
+def second_token(chain: pd.Series) -> pd.Series:
+    """The father's place in a chain of three or more tokens (given father grandfather...)."""
+    return map_distinct(chain, lambda v: v.split()[1] if len(v.split()) >= 3 else None)
+
+
+def value_rarity(values: pd.Series) -> pd.Series:
+    """How rare each value is in this run, in [0, 1]: 1 - log(count) / log(records). A name
+    or date of birth shared by many records is weak evidence (namesakes, 01/01 dates)."""
+    counts = values.map(values.value_counts()).to_numpy(dtype=np.float64)
+    rarity = 1.0 - np.log(counts) / np.log(max(len(values), 2))
+    return pd.Series(rarity, index=values.index)  # NaN where the value is missing
+
+
+CHAIN_FIELDS = ("full_name", "given_name", "father_name", "family_name")
+
+
+def without_placeholders(clean: pd.Series) -> pd.Series:
+    """Clean names with the placeholders (X, FNU, INCONNU...) made missing."""
+    return clean.where(~clean.isin(PLACEHOLDERS))
+
+
+def add_name_columns(out: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, str]) -> None:
+    """Add ``name_chain``, ``chain_second`` and ``father_skel`` to a prepared frame when the
+    source maps any name field (``mapping``: raw column -> canonical field)."""
+    columns = {field: column for column, field in mapping.items() if field in CHAIN_FIELDS}
+    if not columns:
+        return
+    chain = name_chain(raw.reset_index(drop=True), columns)
+    out["name_chain"] = chain.to_numpy()
+    out["chain_second"] = second_token(chain).to_numpy()
+    out["name_consonants"] = map_distinct(chain, consonants).to_numpy()
+    if "father_name" in columns:
+        father = raw[columns["father_name"]].reset_index(drop=True)
+        out["father_skel"] = map_distinct(father, lambda v: skeleton(str(v))).to_numpy()
+
+
+def add_rarity_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``name_rarity`` and ``dob_rarity`` over the stacked records, when the columns exist."""
+    if "name_chain" in frame:
+        frame["name_rarity"] = value_rarity(frame["name_chain"])
+    if "dob" in frame:
+        frame["dob_rarity"] = value_rarity(frame["dob"])
+    return frame

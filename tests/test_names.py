@@ -1,0 +1,97 @@
+"""Names in layers: the skeleton folds spellings of one name and keeps different names apart;
+the chain alignment tells a truncated chain from a father/son shift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
+from linker.prepare.names import consonants, is_placeholder, name_chain, skeleton, value_rarity
+from linker.prepare.text import normalise_one
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["Mohammed", "Muhammad", "Mohamed", "MOHAMAD", "Mouhammad"],
+        ["Abdulrahman", "Abdel Rahman", "Abd al-Rahman", "Abderrahmane", "Abdurrahman"],
+        ["Alaeddine", "Ala ud-Din", "Ala Eddine", "Alauddin"],
+        ["Gebremedhin", "Gebre Medhin", "G/Medhin"],
+        ["Hussein", "Hossein", "Husein", "Hussain"],
+        ["Khalil", "Halil", "Xelil"],
+        ["Youssef Ben Ali", "Youssef Benali", "Youssef Ali"],
+        ["Tesfaye", "Tesfay", "Tesfai"],
+        ["Qasim", "Kassim", "Kasim"],
+    ],
+)
+def test_spellings_of_one_name_share_a_skeleton(spellings: list[str]) -> None:
+    assert len({skeleton(s) for s in spellings}) == 1, [skeleton(s) for s in spellings]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Hassan", "Hussein"), ("Abdul Rahman", "Abdul Rahim"), ("Karim", "Kamal"), ("Ali", "Alia")],
+)
+def test_different_names_keep_different_skeletons(a: str, b: str) -> None:
+    assert skeleton(a) != skeleton(b)
+
+
+def test_placeholders_are_missing_names() -> None:
+    for value in ("X", "FNU", "Inconnu", "SNP", "x x"):
+        assert is_placeholder(value) or skeleton(value) is None
+    assert skeleton("X") is None
+
+
+def test_script_clean_up_before_transliteration() -> None:
+    assert normalise_one("مُحَمَّد") == normalise_one("محمد")  # harakat
+    assert normalise_one("علی") == normalise_one("علي")  # Persian and Arabic yeh
+    assert normalise_one("الحموي") == normalise_one("حموي")  # the attached article
+    assert normalise_one("İbrahim") == "ibrahim"
+    assert normalise_one("\u200fAhmad\u200c") == "ahmad"  # bidi mark, ZWNJ
+    assert consonants(skeleton("Yasser Al-Hamwi") or "") == consonants(
+        skeleton("ياسر الحموي") or ""
+    )
+
+
+def test_chain_orders_french_family_names_last_and_falls_back_to_parts() -> None:
+    raw = pd.DataFrame(
+        {"full": ["HASSAN Mohamed El", None], "given": [None, "Omar"], "family": [None, "Saleh"]}
+    )
+    chain = name_chain(raw, {"full_name": "full", "given_name": "given", "family_name": "family"})
+    assert list(chain) == ["muhamad hasan", "umar sala"]
+
+
+def _features(a: str, b: str) -> dict[str, float]:
+    values = name_alignment(
+        np.array([skeleton(a)], dtype=object), np.array([skeleton(b)], dtype=object)
+    )[0]
+    return dict(zip(NAME_ALIGNMENT_OUTPUTS, values, strict=True))
+
+
+def test_alignment_tells_truncation_from_a_chain_shift() -> None:
+    truncated = _features("Tesfay Gebremedhin Haile", "Tesfay Gebremedhin")
+    shifted = _features("Tesfay Gebremedhin Haile", "Gebremedhin Haile Woldu")
+    assert truncated["cover_max"] == 1.0 and truncated["positional"] == 1.0
+    assert shifted["shifted"] == 1.0 and shifted["positional"] < 0.7
+    assert shifted["first"] < truncated["first"]
+
+
+def test_alignment_of_a_swap_and_of_a_near_name() -> None:
+    swapped = _features("Ahmadi Karim", "Karim Ahmadi")
+    assert swapped["cover_min"] == 1.0 and swapped["swapped"] == 1.0
+    near = _features("Abdul Rahman Karimi", "Abdul Rahim Karimi")
+    variant = _features("Abdul Rahman Karimi", "Abderrahmane Karimi")
+    assert variant["exact_cover"] == 1.0 and near["exact_cover"] < 1.0
+    assert near["weakest"] < variant["weakest"]
+
+
+def test_missing_names_give_missing_features() -> None:
+    values = name_alignment(np.array([None, "ali"], dtype=object), np.array(["ali", None]))
+    assert np.isnan(values).all()
+
+
+def test_rarity_is_lower_for_common_values() -> None:
+    rarity = value_rarity(pd.Series(["a", "a", "a", "b", None]))
+    assert rarity[3] > rarity[0] and np.isnan(rarity[4])
