@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import phonenumbers
@@ -67,21 +66,6 @@ def _home_numbering(region: str) -> tuple[str, str, frozenset[int]] | None:
     general = metadata.general_desc
     lengths = frozenset(general.possible_length or ()) if general is not None else frozenset()
     return str(metadata.country_code), metadata.national_prefix, lengths
-
-
-def home_phones(cells: pd.Series, region: str) -> pd.Series:
-    """E.164 form of the cells that hold one number of the default region in its plain
-    national or international form, with pandas string operations over all cells at once;
-    missing where the number needs phonenumbers (``canonical_phone`` agrees on the rest)."""
-    numbering = _home_numbering(region)
-    if numbering is None or cells.empty:
-        return pd.Series(None, index=cells.index, dtype=object)
-    country, prefix, lengths = numbering
-    text = cells.astype(str).str.strip().str.replace(_PHONE_SEPARATORS.pattern, "", regex=True)
-    text = text.str.replace(r"^00", "+", regex=True)
-    national = text.str.extract(rf"^(?:\+{country}|{prefix})((?!{prefix})[0-9]+)$")[0]
-    national = national.where(national.str.len().isin(lengths))
-    return ("+" + country + national).astype(object)
 
 
 def _home_number(text: str, region: str) -> str | None:
@@ -201,24 +185,14 @@ def _canonical_cell(cell: str, canonical: Callable[[str], str]) -> tuple[str | N
 
 
 def canonicalise_list(
-    values: pd.Series,
-    canonical: Callable[[str], str],
-    fast: Callable[[pd.Series], pd.Series] | None = None,
+    values: pd.Series, canonical: Callable[[str], str]
 ) -> tuple[pd.Series, pd.Series]:
     """Canonical ``|``-joined items of each cell, and the reason for each rejected cell.
 
     Valid items of a cell are kept even when another item of the same cell is rejected.
-    ``fast`` may canonicalise the common cells all at once (missing where it cannot); the
-    others go through ``canonical`` one item at a time.
     """
-    cells = pd.Series(pd.unique(values.dropna()), dtype=object)
-    form_of: dict[Any, str | None] = {}
-    reason_of: dict[Any, str | None] = {}
-    if fast is not None and len(cells):
-        quick = fast(cells)
-        done = quick.notna().to_numpy()
-        form_of.update(zip(cells[done], quick[done], strict=True))
-        cells = cells[~done]
-    for cell in cells:
-        form_of[cell], reason_of[cell] = _canonical_cell(cell, canonical)
+    cells = pd.unique(values.dropna())
+    results = [_canonical_cell(cell, canonical) for cell in cells]
+    form_of = {cell: form for cell, (form, _) in zip(cells, results, strict=True)}
+    reason_of = {cell: reason for cell, (_, reason) in zip(cells, results, strict=True)}
     return values.map(form_of).astype(object), values.map(reason_of).astype(object)

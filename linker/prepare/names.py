@@ -212,9 +212,10 @@ def add_name_columns(out: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, st
 
 
 def add_rarity_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``name_rarity`` and ``dob_rarity`` over the stacked records, when the columns exist."""
+    """``name_rarity`` and ``dob_rarity`` over the stacked records, when the derived name
+    columns were made (they feed the trained model only)."""
     if "name_chain" in frame:
         frame["name_rarity"] = value_rarity(frame["name_chain"])
-    if "dob" in frame:
-        frame["dob_rarity"] = value_rarity(frame["dob"])
+        if "dob" in frame:
+            frame["dob_rarity"] = value_rarity(frame["dob"])
     return frame

@@ -29,7 +29,6 @@ from linker.prepare.identifiers import (
     canonical_phone,
     canonical_sex,
     canonicalise_list,
-    home_phones,
 )
 from linker.prepare.names import add_name_columns, add_rarity_columns, without_placeholders
 from linker.prepare.text import (
@@ -162,15 +161,13 @@ def prepare_records(
             reject(column, values, reasons)
         else:
             canonical_of: Callable[[str], str] = canonical_document
-            fast = None
             if canonical == "phones":
                 canonical_of = partial(canonical_phone, region=options.region)
-                fast = partial(home_phones, region=options.region)
             elif canonical == "emails":
                 canonical_of = canonical_email
             elif canonical == "ibans":
                 canonical_of = canonical_iban
-            forms, reasons = canonicalise_list(values, canonical_of, fast)
+            forms, reasons = canonicalise_list(values, canonical_of)
             out[canonical] = forms
             reject(column, values, reasons)
 
