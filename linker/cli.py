@@ -240,7 +240,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     timer = Timer()
     with timer.stage("read"):
         tables, plan, read_rejects = _load(paths, args, console)
-    trained = choose_model(settings.model, plan.fields).kind == "trained"
+    trained = choose_model(settings.model, plan.fields, settings.entity).kind == "trained"
     settings = replace(settings, prepare=replace(settings.prepare, name_features=trained))
     with timer.stage("prepare"):
         prepared = prepare_sources(
@@ -354,11 +354,11 @@ def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
     table = read_table(args.pairs, id_column=None)
     console.say(table.describe())
     pairs = from_side_columns(table.frame, str(args.pairs))
-    path = choose_model(args.model, ["full_name", "dob"]).path
-    if path is None or read_manifest(path).get("kind") != "trained":
+    path = default_model_dir() if args.model == "auto" else Path(args.model)
+    if not path.exists() or read_manifest(path).get("kind") != "trained":
         raise ConfigError(
-            "compare-pairs scores with a trained model: run 'linker train' (make run does) "
-            "or give --model PATH"
+            f"compare-pairs scores with a trained model and there is none at {path}: run "
+            "'linker train' or give --model PATH"
         )
     model = PairClassifier.load(path)
     features, _ = pair_features(

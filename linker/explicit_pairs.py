@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linker.compare import Comparison, compare_pairs, person_comparisons
-from linker.compare.features import DERIVED_COLUMNS
+from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.errors import InputError
 from linker.models import PairClassifier
 from linker.pipeline import SourceTable, plan_columns, prepare_sources
@@ -40,7 +39,6 @@ class LabelledPairs:
     pairs: ExplicitPairs
     labels: np.ndarray
     weights: np.ndarray
-    kinds: np.ndarray
 
 
 def from_side_columns(frame: pd.DataFrame, file: str) -> ExplicitPairs:
@@ -65,7 +63,7 @@ def from_side_columns(frame: pd.DataFrame, file: str) -> ExplicitPairs:
 
 def read_labelled_pairs(path: Path) -> LabelledPairs:
     """Training pairs (JSON Lines, gzip allowed): each distinct record once, pairs as
-    positions, with labels, weights and kinds."""
+    positions, with labels and weights."""
     try:
         rows = pd.read_json(path, lines=True, dtype=False)
     except (OSError, ValueError) as exc:
@@ -82,9 +80,8 @@ def read_labelled_pairs(path: Path) -> LabelledPairs:
     left = np.array([position[str(r["record_id"])] for r in rows["left"]])
     right = np.array([position[str(r["record_id"])] for r in rows["right"]])
     weights = rows["weight"].to_numpy(float) if "weight" in rows else np.ones(len(rows))
-    kinds = rows["kind"].to_numpy(str) if "kind" in rows else np.full(len(rows), "")
     labels = rows["label"].to_numpy(int)
-    return LabelledPairs(ExplicitPairs(records, left, right), labels, weights, kinds)
+    return LabelledPairs(ExplicitPairs(records, left, right), labels, weights)
 
 
 def prepare_pairs(pairs: ExplicitPairs, options: PrepareOptions) -> PreparedRecords:
@@ -100,8 +97,9 @@ def pair_features(
 ) -> tuple[pd.DataFrame, list[Comparison]]:
     """Every feature (trained-model set) of each explicit pair, in pair order."""
     prepared = prepare_pairs(pairs, options)
-    derived = [c for c in DERIVED_COLUMNS if c in prepared.frame]
-    comparisons = person_comparisons(prepared.fields, prepared.generic, derived)
+    comparisons = entity_comparisons(
+        "person", prepared.fields, prepared.generic, prepared.frame.columns
+    )
     return compare_pairs(prepared.frame, pairs.left, pairs.right, comparisons), comparisons
 
 
@@ -117,7 +115,7 @@ def names_only(labelled: LabelledPairs) -> LabelledPairs:
     full = records.get("full_name", empty).where(lambda v: v.notna() & (v != ""), joined)
     reduced = pd.DataFrame({"record_id": "names:" + records["record_id"], "full_name": full})
     pairs = ExplicitPairs(reduced, labelled.pairs.left, labelled.pairs.right)
-    return LabelledPairs(pairs, labelled.labels, labelled.weights, labelled.kinds)
+    return LabelledPairs(pairs, labelled.labels, labelled.weights)
 
 
 def train_from_pairs(path: Path, options: PrepareOptions) -> tuple[PairClassifier, pd.DataFrame]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from linker.blocking import BlockingOptions, BlockingResult, KeyCodes, block_pairs, choose_rules
+from linker.blocking import BlockingOptions, BlockingResult, candidate_pairs
 from linker.cluster import cluster_pairs
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.compare.features import EncodedColumn, encode_records
@@ -241,10 +241,8 @@ def score_pairs(
     timer = Timer()
     records = prepared.frame
     with timer.stage("block"):
-        codes = KeyCodes(records)
-        rules = choose_rules(records, settings.blocking, codes)
-        blocking = block_pairs(
-            records, rules, settings.blocking, link_only=link_only, progress=progress, codes=codes
+        blocking = candidate_pairs(
+            records, settings.blocking, link_only=link_only, progress=progress
         )
     comparisons, model = comparisons_and_model(prepared, settings)
 
@@ -291,7 +289,7 @@ def comparisons_and_model(
     comparisons = entity_comparisons(
         settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
     )
-    model = choose_model(settings.model, prepared.fields)
+    model = choose_model(settings.model, prepared.fields, settings.entity)
     if model.kind != "trained":
         comparisons = [c for c in comparisons if not c.supervised_only]
     return comparisons, model
@@ -417,8 +415,7 @@ def train_features(
             f"{int(unknown.sum())} record(s) have no entity in the truth file, "
             f"for example {records['record_id'][unknown].iloc[0]!r}"
         )
-    rules = choose_rules(records, settings.blocking)
-    blocking = block_pairs(records, rules, settings.blocking)
+    blocking = candidate_pairs(records, settings.blocking)
     comparisons = entity_comparisons(
         settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
     )

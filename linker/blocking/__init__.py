@@ -1,6 +1,6 @@
 """Blocking: key rules chosen from the data, and candidate pairs from them."""
 
-from linker.blocking.pairs import BlockingResult, block_pairs
+from linker.blocking.pairs import BlockingResult, block_pairs, candidate_pairs
 from linker.blocking.rules import BlockingOptions, BlockingRule, KeyCodes, choose_rules
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "BlockingRule",
     "KeyCodes",
     "block_pairs",
+    "candidate_pairs",
     "choose_rules",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linker.blocking.rules import BlockingOptions, BlockingRule, KeyCodes
+from linker.blocking.rules import BlockingOptions, BlockingRule, KeyCodes, choose_rules
 
 
 @dataclass
@@ -62,6 +62,20 @@ def _pairs_in_blocks(
     right_index = left_index + step
     capped = sizes > options.max_block_size
     return positions[left_index], positions[right_index], starts[capped], sizes[capped]
+
+
+def candidate_pairs(
+    records: pd.DataFrame,
+    options: BlockingOptions,
+    *,
+    link_only: bool = False,
+    progress: Callable[..., Iterable[Any]] | None = None,
+) -> BlockingResult:
+    """Rules chosen from ``records`` and the pairs they give: the blocking stage, with the
+    key codes computed once for both."""
+    codes = KeyCodes(records)
+    rules = choose_rules(records, options, codes)
+    return block_pairs(records, rules, options, link_only=link_only, progress=progress, codes=codes)
 
 
 def block_pairs(

@@ -17,9 +17,10 @@ from linker.errors import ConfigError, ModelError
 MODEL_CHOICES = ("auto", "unsupervised", "trained")
 
 
-def default_model_dir() -> Path:
-    """Where ``linker train`` puts the default trained model (``$LINKER_HOME/models/person``)."""
-    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / "person"
+def default_model_dir(entity: str = "person") -> Path:
+    """Where the default trained model of ``entity`` lives (``$LINKER_HOME/models/person``
+    for people; ``linker train`` writes it)."""
+    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / entity
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,14 @@ class ModelChoice:
 NAME_FIELDS = ("given_name", "family_name", "full_name")
 
 
-def choose_model(choice: str, fields: list[str]) -> ModelChoice:
+def choose_model(choice: str, fields: list[str], entity: str = "person") -> ModelChoice:
     """Resolve ``--model``. ``auto`` takes the default trained model when one exists and the
     input maps to at least a name and a date of birth (``fields``: the canonical fields it
     maps to); otherwise the unsupervised model, which learns whatever the columns are."""
     if choice == "unsupervised":
         return ModelChoice("unsupervised", None, "asked for")
     if choice in ("trained", "auto"):
-        manifest = default_model_dir() / "manifest.json"
+        manifest = default_model_dir(entity) / "manifest.json"
         if not manifest.exists():
             if choice == "trained":
                 raise ModelError(

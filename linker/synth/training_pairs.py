@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linker.blocking import BlockingOptions, block_pairs, choose_rules
+from linker.blocking import BlockingOptions, candidate_pairs
 from linker.io import atomic_path
 from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PrepareOptions
@@ -64,8 +64,7 @@ def _blocked_pairs(world: Path, entity: str) -> pd.DataFrame:
     plan = plan_columns(tables, "record_id", {}, set(), entity)
     prepared = prepare_sources(tables, plan, "record_id", PrepareOptions(name_features=False))
     records = prepared.frame
-    options = BlockingOptions()
-    blocking = block_pairs(records, choose_rules(records, options), options)
+    blocking = candidate_pairs(records, BlockingOptions())
     ids = records["record_id"].to_numpy()
     return pd.DataFrame({"record_id_a": ids[blocking.left], "record_id_b": ids[blocking.right]})
 
