@@ -8,6 +8,7 @@ for CSV the header is row 1 and the first record row 2; for Parquet the first re
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -63,7 +64,7 @@ def read_table(path: Path, id_column: str | None) -> Table:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=name) from exc
-    if not raw.strip():
+    if not raw or raw.isspace():  # (not raw.strip(): no copy of the whole file)
         raise InputError("file is empty", file=name)
     if raw[:4] == b"PAR1" or path.suffix.lower() in PARQUET_SUFFIXES:
         table = _read_parquet(path, name)
@@ -110,8 +111,13 @@ def _encoding(raw: bytes, name: str) -> str:
     if b"\x00" in raw[:_SNIFF_BYTES]:
         raise InputError("looks like a binary file, not a CSV or Parquet table", file=name)
     for encoding in ("utf-8-sig", "cp1252"):
+        # A check only, piece by piece: the text is not kept, nor made whole.
+        decoder = codecs.getincrementaldecoder(encoding)()
+        view = memoryview(raw)
         try:
-            raw.decode(encoding)  # a check only: the text is not kept
+            for start in range(0, len(raw), _SNIFF_BYTES):
+                decoder.decode(view[start : start + _SNIFF_BYTES])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         return encoding
@@ -125,7 +131,8 @@ def _delimiter(header_line: str) -> str:
 def _read_csv(raw: bytes, name: str) -> Table:
     encoding = _encoding(raw, name)
     shown = "UTF-8" if encoding == "utf-8-sig" else encoding
-    first_line = raw.split(b"\n", 1)[0].decode(encoding)
+    end = raw.find(b"\n")
+    first_line = raw[: end if end >= 0 else len(raw)].decode(encoding)
     delimiter = _delimiter(first_line)
     try:
         header = next(csv.reader([first_line.rstrip("\r")], delimiter=delimiter))
@@ -223,7 +230,7 @@ def _read_regular_csv(
         return None
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     regular = len(frame.columns) == len(header) and len(frame) == lines - 1 > 0
-    if not regular or frame.isna().any().any():
+    if not regular:
         return None
     frame.columns = header
     stripped = {column: _stripped_or_missing(frame[column]) for column in header}
@@ -234,9 +241,10 @@ def _read_regular_csv(
 
 def _stripped_or_missing(column: pd.Series) -> pd.Series | None:
     """Surrounding spaces removed (once per distinct value), empty cells missing; None when a
-    value is longer than the csv module allows (it then reports the field with its row)."""
+    cell is missing (a short row) or a value is longer than the csv module allows (it then
+    reports the row)."""
     codes, distinct = pd.factorize(column)
-    if max(map(len, distinct), default=0) > csv.field_size_limit():
+    if (codes < 0).any() or max(map(len, distinct), default=0) > csv.field_size_limit():
         return None
     stripped = np.array([v.strip() or None for v in distinct] + [None], dtype=object)
     return pd.Series(stripped[codes], index=column.index, dtype=object)

@@ -39,16 +39,19 @@ class BlockingResult:
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values; numpy 2's hash-based ``np.unique`` is far slower on int64."""
-    values = np.sort(values)
+    """Sorted distinct values; numpy 2's hash-based ``np.unique`` is far slower on int64.
+    (A stable sort: it merges the sorted runs of a concatenation of sorted arrays.)"""
+    values = np.sort(values, kind="stable")
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
 def _pairs_in_blocks(
     positions: np.ndarray, codes: np.ndarray, options: BlockingOptions
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All pairs inside each block (windowed in capped blocks); also the capped blocks."""
-    order = np.lexsort((positions, codes))
+    """All pairs inside each block (windowed in capped blocks); also the capped blocks, as the
+    first record (by position) of each and its size."""
+    in_order = bool(np.all(positions[1:] >= positions[:-1]))  # as KeyCodes gives them
+    order = np.argsort(codes, kind="stable") if in_order else np.lexsort((positions, codes))
     positions, codes = positions[order], codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])
@@ -61,7 +64,7 @@ def _pairs_in_blocks(
     step = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners) + 1
     right_index = left_index + step
     capped = sizes > options.max_block_size
-    return positions[left_index], positions[right_index], starts[capped], sizes[capped]
+    return positions[left_index], positions[right_index], positions[starts[capped]], sizes[capped]
 
 
 def candidate_pairs(
@@ -100,7 +103,7 @@ def block_pairs(
     result = BlockingResult(np.empty(0, np.int64), np.empty(0, np.int64))
     for rule in progress(rules, "block", len(rules)) if progress else rules:
         positions, block_codes = codes.rule(rule)
-        left, right, capped_starts, capped_sizes = _pairs_in_blocks(positions, block_codes, options)
+        left, right, capped_firsts, capped_sizes = _pairs_in_blocks(positions, block_codes, options)
         low, high = np.minimum(left, right), np.maximum(left, right)
         keep = low != high  # a record listing one phone twice
         if source_codes is not None:
@@ -108,9 +111,7 @@ def block_pairs(
         pair_codes = _sorted_unique(low[keep].astype(np.int64) * n + high[keep])
         encoded.append(pair_codes)
         result.pairs_per_rule[rule.name] = len(pair_codes)
-        order = np.lexsort((positions, block_codes))
-        for start, size in zip(capped_starts, capped_sizes, strict=True):
-            first = positions[order][start]
+        for first, size in zip(capped_firsts, capped_sizes, strict=True):
             result.capped_blocks.append(
                 {
                     "rule": rule.name,

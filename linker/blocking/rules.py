@@ -115,16 +115,22 @@ class KeyCodes:
         """(record positions, codes with -1 for missing, number of distinct values)."""
         if key not in self._codes:
             values = self.records[key]
-            if is_list_key(key):
-                values = values.str.split(LIST_SEPARATOR).explode().dropna()
             codes, uniques = pd.factorize(values)
-            positions = values.index.to_numpy() if is_list_key(key) else np.arange(len(values))
-            self._codes[key] = (positions, codes.astype(np.int64), len(uniques))
+            positions = np.arange(len(values), dtype=np.int32)
+            if is_list_key(key) and LIST_SEPARATOR in "".join(uniques):
+                items = values.str.split(LIST_SEPARATOR).explode().dropna()
+                codes, uniques = pd.factorize(items)
+                positions = items.index.to_numpy()
+            elif is_list_key(key):  # no cell holds a list: one entry per present record
+                positions = positions[codes >= 0]
+                codes = codes[positions]
+            self._codes[key] = (positions, codes.astype(np.int32), len(uniques))
         return self._codes[key]
 
     def rule(self, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
         """(record positions, block code) for every record that has all keys of the rule."""
-        positions, combined, _ = self.of(rule.keys[0])
+        positions, first, _ = self.of(rule.keys[0])
+        combined = first.astype(np.int64)
         for key in rule.keys[1:]:
             if is_list_key(key) or is_list_key(rule.keys[0]):
                 raise ValueError(f"list key in a combined rule: {rule.name}")
@@ -136,9 +142,13 @@ class KeyCodes:
 
 def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
     """How many pairs blocks with these codes create, with oversized blocks capped."""
-    ordered = np.sort(codes)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(codes) else codes
-    sizes = np.diff(np.r_[starts, len(codes)])
+    if len(codes) and codes.max() < 4 * len(codes):  # small codes: count them directly
+        sizes = np.bincount(codes)
+        sizes = sizes[sizes > 0]
+    else:
+        ordered = np.sort(codes)
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(codes) else codes
+        sizes = np.diff(np.r_[starts, len(codes)])
     normal = sizes[sizes <= options.max_block_size]
     capped = sizes[sizes > options.max_block_size]
     return int((normal * (normal - 1) // 2).sum() + (capped * options.window).sum())

@@ -10,7 +10,9 @@ values are masked to NaN here).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -35,16 +37,29 @@ def _missing(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _string_metric(scorer: Callable[..., float], scale: float = 1.0) -> Comparator:
-    def compare(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def _with_missing(compare: Comparator) -> Comparator:
+    """A comparator of present values made to give NaN where either side is missing."""
+
+    def compare_any(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         missing = _missing(left) | _missing(right)
+        if not missing.any():
+            return compare(left, right)
+        scores = np.full(len(left), np.nan)
+        present = np.flatnonzero(~missing)
+        scores[present] = compare(left[present], right[present])
+        return scores
+
+    return compare_any
+
+
+def _string_scores(scorer: Callable[..., float], scale: float = 1.0) -> Comparator:
+    def compare(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         if len(left) == 0:
             return np.empty(0, dtype=np.float64)
-        left_text = np.where(missing, "", left).astype(object)
-        right_text = np.where(missing, "", right).astype(object)
-        scores = process.cpdist(left_text, right_text, scorer=scorer, workers=-1, dtype=np.float64)
-        result: np.ndarray = np.asarray(scores, dtype=np.float64) / scale
-        result[missing] = np.nan
+        scores = process.cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float64)
+        result: np.ndarray = np.asarray(scores, dtype=np.float64)
+        if scale != 1.0:
+            result /= scale
         return result
 
     return compare
@@ -70,10 +85,21 @@ def relative_number(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return scores
 
 
-def _digits(code: np.ndarray) -> np.ndarray:
-    """The eight digits of YYYYMMDD codes, one column per digit."""
-    powers = 10 ** np.arange(7, -1, -1, dtype=np.int64)
-    return (code.astype(np.int64)[:, None] // powers) % 10
+def _near_miss(a_code: np.ndarray, b_code: np.ndarray) -> np.ndarray:
+    """Two ``YYYYMMDD`` codes one digit apart, or two adjacent digits swapped (digit by digit,
+    eight 1-D passes: no pairs x 8 matrices)."""
+    n_differ = np.zeros(len(a_code), dtype=np.int64)
+    crossed = np.zeros(len(a_code), dtype=bool)
+    prev_a = prev_b = None
+    for power in 10 ** np.arange(7, -1, -1, dtype=np.int64):
+        digit_a, digit_b = (a_code // power) % 10, (b_code // power) % 10
+        differ = digit_a != digit_b
+        n_differ += differ
+        if prev_a is not None and prev_b is not None:
+            crossed |= (prev_a != prev_b) & differ & (prev_a == digit_b) & (digit_a == prev_b)
+        prev_a, prev_b = digit_a, digit_b
+    near: np.ndarray = (n_differ == 1) | ((n_differ == 2) & crossed)
+    return near
 
 
 def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -93,16 +119,6 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     day_a, day_b = a_code % 100, b_code % 100
     both_days = (day_a > 0) & (day_b > 0) & (month_a > 0) & (month_b > 0)
 
-    digits_a, digits_b = _digits(a_code), _digits(b_code)
-    differ = digits_a != digits_b
-    n_differ = differ.sum(axis=1)
-    adjacent_swap = (n_differ == 2) & np.any(
-        differ[:, :-1]
-        & differ[:, 1:]
-        & (digits_a[:, :-1] == digits_b[:, 1:])
-        & (digits_a[:, 1:] == digits_b[:, :-1]),
-        axis=1,
-    )
     swapped = (day_a == month_b) & (month_a == day_b) & (year_a == year_b) & (day_a <= 12)
     placeholder = np.isin((a_code % 10000), _PLACEHOLDER_DAY_MONTH)
 
@@ -110,7 +126,7 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     scores[np.abs(year_a - year_b) == 1] = 0.3
     scores[year_a == year_b] = 0.5
     scores[(year_a == year_b) & (month_a == month_b) & (month_a > 0)] = 0.6
-    near = both_days & ((n_differ == 1) | adjacent_swap | swapped)
+    near = both_days & (_near_miss(a_code, b_code) | swapped)
     scores[near] = 0.8
     same = both_days & (a_code == b_code)
     scores[same & placeholder] = 0.9
@@ -119,28 +135,30 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return scores
 
 
-def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
-    # Codes of distinct values: equality is an integer compare, and looking for several
-    # items is done once per distinct value rather than once per pair.
-    codes, distinct = pd.factorize(np.concatenate([left, right]))
-    code_l, code_r = codes[: len(left)], codes[len(left) :]
-    missing = (code_l < 0) | (code_r < 0)
-    scores = np.asarray(code_l == code_r, dtype=np.float64)
-    listed = np.append(
-        pd.Series(distinct, dtype=object).str.contains(LIST_SEPARATOR, regex=False).to_numpy(),
-        False,  # code -1 (missing) indexes this last entry
-    )
-    several = np.flatnonzero((listed[code_l] | listed[code_r]) & ~missing)
+def _shared_item_present(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    # Equal values share every item; only unequal ones holding a list need their items split.
+    scores = np.asarray(left == right, dtype=np.float64)
+    unequal = np.flatnonzero(scores == 0.0)
+    several = unequal[_holds_list(left[unequal]) | _holds_list(right[unequal])]
     if len(several):
         items_l = pd.Series(left[several], index=several).str.split(LIST_SEPARATOR).explode()
         items_r = pd.Series(right[several], index=several).str.split(LIST_SEPARATOR).explode()
         pairs_l = pd.DataFrame({"pair": items_l.index, "item": items_l.to_numpy()})
         pairs_r = pd.DataFrame({"pair": items_r.index, "item": items_r.to_numpy()})
-        scores[several] = 0.0
         scores[pairs_l.merge(pairs_r, on=["pair", "item"])["pair"].unique()] = 1.0
-    scores[missing] = np.nan
     return scores
+
+
+def shared_item(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1.0 when two ``|``-separated lists share an item, else 0.0 (phones, emails...)."""
+    return _with_missing(_shared_item_present)(left, right)
+
+
+def _holds_list(values: np.ndarray) -> np.ndarray:
+    """Which strings hold the separator (most often none: one search over them all)."""
+    if LIST_SEPARATOR not in "".join(values):
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter(map(operator.contains, values, repeat(LIST_SEPARATOR)), bool, len(values))
 
 
 def min_value(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -158,12 +176,31 @@ def year_gap(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return scores
 
 
+def sorted_words(value: str) -> str | None:
+    """The words of an ASCII value in order, joined by single spaces: what rapidfuzz's
+    ``token_sort_ratio`` compares with ``ratio``. None for other values: rapidfuzz splits some
+    non-ASCII text (U+00A0, U+0085) otherwise than Python does."""
+    return " ".join(sorted(value.split())) if value.isascii() else None
+
+
+# How ``compare_pairs`` runs a comparator on its distinct pairs of values, which are never
+# missing: the comparator without the missing-value checks, and for some a key of each value
+# that the comparator then compares (computed once per distinct value of a column; when the
+# key gives None for some value, the plain comparator runs). Same scores as COMPARATORS.
+PRESENT_COMPARATORS: dict[str, tuple[Callable[[str], str | None] | None, Comparator]] = {
+    "jaro_winkler": (None, _string_scores(JaroWinkler.normalized_similarity)),
+    "levenshtein": (None, _string_scores(Levenshtein.normalized_similarity)),
+    "token_sort": (sorted_words, _string_scores(fuzz.ratio, scale=100.0)),
+    "token_set": (None, _string_scores(fuzz.token_set_ratio, scale=100.0)),
+    "shared_item": (None, _shared_item_present),
+}
+
 COMPARATORS: dict[str, Comparator] = {
     "exact": exact,
-    "jaro_winkler": _string_metric(JaroWinkler.normalized_similarity),
-    "levenshtein": _string_metric(Levenshtein.normalized_similarity),
-    "token_sort": _string_metric(fuzz.token_sort_ratio, scale=100.0),
-    "token_set": _string_metric(fuzz.token_set_ratio, scale=100.0),
+    "jaro_winkler": _with_missing(_string_scores(JaroWinkler.normalized_similarity)),
+    "levenshtein": _with_missing(_string_scores(Levenshtein.normalized_similarity)),
+    "token_sort": _with_missing(_string_scores(fuzz.token_sort_ratio, scale=100.0)),
+    "token_set": _with_missing(_string_scores(fuzz.token_set_ratio, scale=100.0)),
     "relative_number": relative_number,
     "date": date_agreement,
     "shared_item": shared_item,

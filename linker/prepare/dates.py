@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -44,11 +45,48 @@ class ParsedDate:
 _MISSING = ParsedDate(np.nan, np.nan, np.nan, None, False, None)
 
 
+class _FixedWidth(NamedTuple):
+    """The texts written ``NN/NN/NNNN`` (ASCII digits, any of the separators ``-/. ``): their
+    positions among all texts and their three numbers, read with numpy rather than a regex."""
+
+    rows: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+    year: np.ndarray
+
+
+_DIGITS_AT = [0, 1, 3, 4, 6, 7, 8, 9]
+_SEPARATORS = [ord(c) for c in "-/. "]
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _fixed_width(texts: list[str]) -> _FixedWidth:
+    rows = np.flatnonzero(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) == 10)
+    chars = np.array([texts[i] for i in rows], dtype="<U10").view(np.uint32).reshape(-1, 10)
+    digits = chars.astype(np.int64) - ord("0")
+    shaped = ((digits[:, _DIGITS_AT] >= 0) & (digits[:, _DIGITS_AT] <= 9)).all(axis=1)
+    shaped &= np.isin(chars[:, [2, 5]], _SEPARATORS).all(axis=1)
+    digits = digits[shaped]
+    return _FixedWidth(
+        rows[shaped],
+        digits[:, 0] * 10 + digits[:, 1],
+        digits[:, 3] * 10 + digits[:, 4],
+        digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9],
+    )
+
+
 def guess_date_order(values: pd.Series) -> str:
     """DMY unless some value can only be month-first."""
-    first_big = second_big = 0
-    for value in pd.unique(values.dropna()):
-        match = _THREE_PARTS.match(str(value).strip())
+    texts = [str(value) for value in pd.unique(values.dropna())]
+    return _guess_order(texts, _fixed_width(texts))
+
+
+def _guess_order(texts: list[str], fixed: _FixedWidth) -> str:
+    first_big, second_big = int((fixed.first > 12).sum()), int((fixed.second > 12).sum())
+    others = np.ones(len(texts), dtype=bool)
+    others[fixed.rows] = False
+    for position in np.flatnonzero(others):
+        match = _THREE_PARTS.match(texts[position].strip())
         if match:
             first, second = int(match.group(1)), int(match.group(2))
             first_big += first > 12
@@ -113,35 +151,71 @@ def parse_dates(values: pd.Series, order: str | None = None) -> pd.DataFrame:
     unknown), ``precision``, ``placeholder`` (bool), ``iso`` (the date as ``YYYY-MM-DD``,
     ``YYYY-MM`` or ``YYYY``) and ``reason`` (why a present value could not be used).
     """
-    chosen = order or guess_date_order(values)
     codes, distinct = pd.factorize(values)
-    parsed = [parse_one(str(v), chosen) for v in distinct] + [_MISSING]
-    table = pd.DataFrame(
-        {
-            "year": [p.year for p in parsed],
-            "month": [p.month for p in parsed],
-            "day": [p.day for p in parsed],
-            "precision": [p.precision for p in parsed],
-            "placeholder": [p.placeholder for p in parsed],
-            "reason": [p.reason for p in parsed],
-        }
-    )
+    texts = [str(v) for v in distinct]
+    fixed = _fixed_width(texts)
+    chosen = order or _guess_order(texts, fixed)
+    table = _parse_distinct(texts, fixed, chosen)
     table["iso"] = _iso(table)
     # factorize marks missing values with -1: the last row of the table is the missing date.
-    frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
+    frame = table.take(np.where(codes < 0, len(texts), codes))
     frame.index = values.index
     return frame
 
 
+def _parse_distinct(texts: list[str], fixed: _FixedWidth, order: str) -> pd.DataFrame:
+    """The parts of each text, then of a missing date. Valid ``NN/NN/NNNN`` dates (most of
+    them) are read with numpy; every other text goes through ``parse_one``."""
+    size = len(texts) + 1
+    year, month, day = np.full(size, np.nan), np.full(size, np.nan), np.full(size, np.nan)
+    precision = np.full(size, None, dtype=object)
+    placeholder = np.zeros(size, dtype=bool)
+    reason = np.full(size, None, dtype=object)
+    others = np.ones(size, dtype=bool)
+    others[-1] = False  # the missing date: no parts, no reason
+    if order in ("DMY", "MDY"):
+        days, months = (
+            (fixed.first, fixed.second) if order == "DMY" else (fixed.second, fixed.first)
+        )
+        leap = (fixed.year % 4 == 0) & ((fixed.year % 100 != 0) | (fixed.year % 400 == 0))
+        month_length = _DAYS_IN_MONTH[np.clip(months, 0, 12)] + ((months == 2) & leap)
+        valid = (fixed.year >= _MIN_YEAR) & (fixed.year <= _MAX_YEAR) & (months >= 1)
+        valid &= (months <= 12) & (days >= 1) & (days <= month_length)
+        rows = fixed.rows[valid]
+        year[rows], month[rows], day[rows] = fixed.year[valid], months[valid], days[valid]
+        precision[rows] = "day"
+        placeholder[rows] = np.isin(
+            days[valid] * 100 + months[valid], [d * 100 + m for d, m in PLACEHOLDER_DAY_MONTHS]
+        )
+        others[rows] = False
+    for position in np.flatnonzero(others):
+        parsed = parse_one(texts[position], order)
+        year[position], month[position], day[position] = parsed.year, parsed.month, parsed.day
+        precision[position], placeholder[position] = parsed.precision, parsed.placeholder
+        reason[position] = parsed.reason
+    return pd.DataFrame(
+        {
+            "year": year,
+            "month": month,
+            "day": day,
+            "precision": precision,
+            "placeholder": placeholder,
+            "reason": reason,
+        }
+    )
+
+
 def _iso(frame: pd.DataFrame) -> pd.Series:
-    year = frame["year"].astype("Int64").astype(str)
-    month = frame["month"].astype("Int64").astype(str).str.zfill(2)
-    day = frame["day"].astype("Int64").astype(str).str.zfill(2)
-    iso = pd.Series(None, index=frame.index, dtype=object)
-    iso = iso.mask(frame["precision"] == "year", year)
-    iso = iso.mask(frame["precision"] == "month", year + "-" + month)
-    iso = iso.mask(frame["precision"] == "day", year + "-" + month + "-" + day)
-    return iso
+    def iso(year: float, month: float, day: float, precision: str | None) -> str | float:
+        if precision == "year":
+            return f"{int(year)}"
+        if precision == "month":
+            return f"{int(year)}-{int(month):02d}"
+        return f"{int(year)}-{int(month):02d}-{int(day):02d}" if precision == "day" else np.nan
+
+    columns = [frame[c].tolist() for c in ("year", "month", "day", "precision")]
+    texts = [iso(*row) for row in zip(*columns, strict=True)]
+    return pd.Series(texts, index=frame.index, dtype=object)
 
 
 def date_code(parsed: pd.DataFrame) -> pd.Series:

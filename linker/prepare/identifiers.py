@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 
@@ -49,7 +50,7 @@ def canonical_phone(value: str, region: str) -> str:
 
 
 def _stripped_phone(value: str) -> str:
-    text = _PHONE_SEPARATORS.sub("", value.strip())
+    text = value if value.isdigit() else _PHONE_SEPARATORS.sub("", value.strip())
     return "+" + text[2:] if text.startswith("00") else text
 
 
@@ -99,7 +100,7 @@ def canonical_email(value: str) -> str:
     """Lower case; for gmail, dots and +tags of the local part dropped. The address is taken
     out of ``Name <address>`` and ``mailto:address``."""
     text = value.strip().lower()
-    if (bracketed := _BRACKETED.search(text)) is not None:
+    if "<" in text and (bracketed := _BRACKETED.search(text)) is not None:
         text = bracketed.group(1).strip()
     text = text.removeprefix("mailto:").rstrip(".")
     if not _EMAIL.match(text):
@@ -169,6 +170,14 @@ def canonical_sex(value: str) -> str:
 
 
 def _canonical_cell(cell: str, canonical: Callable[[str], str]) -> tuple[str | None, str | None]:
+    text = str(cell)
+    if LIST_SEPARATOR not in text:  # one item, the usual case: no list to split and join
+        if not text.strip():
+            return None, None
+        try:
+            return canonical(text) or None, None
+        except ValueError as exc:
+            return None, f"{text.strip()!r}: {exc}"
     kept: list[str] = []
     reasons: list[str] = []
     for item in str(cell).split(LIST_SEPARATOR):
@@ -191,8 +200,12 @@ def canonicalise_list(
 
     Valid items of a cell are kept even when another item of the same cell is rejected.
     """
-    cells = pd.unique(values.dropna())
+    codes, cells = pd.factorize(values)
     results = [_canonical_cell(cell, canonical) for cell in cells]
-    form_of = {cell: form for cell, (form, _) in zip(cells, results, strict=True)}
-    reason_of = {cell: reason for cell, (_, reason) in zip(cells, results, strict=True)}
-    return values.map(form_of).astype(object), values.map(reason_of).astype(object)
+    # One entry per distinct cell, then NaN for the missing ones (code -1 takes the last).
+    forms = np.array([*(form for form, _ in results), np.nan], dtype=object)
+    reasons = np.array([*(reason for _, reason in results), np.nan], dtype=object)
+    return (
+        pd.Series(forms[codes], index=values.index, dtype=object, name=values.name),
+        pd.Series(reasons[codes], index=values.index, dtype=object, name=values.name),
+    )

@@ -173,10 +173,7 @@ def prepare_records(
 
     if "given_name" in out and "family_name" in out:
         # Both names in alphabetical order: a first/last swap gives the same key.
-        both = (
-            out["given_name_ph"].fillna("") + " " + out["family_name_ph"].fillna("")
-        ).str.strip()
-        out["names_sorted_ph"] = sorted_tokens(both.replace("", None))
+        out["names_sorted_ph"] = _words_of_both(out["given_name_ph"], out["family_name_ph"])
 
     if options.name_features:
         add_name_columns(out, raw, mapping)
@@ -218,6 +215,23 @@ def prepare_records(
 def _normalise_list(cell: object) -> str | None:
     kept = sorted({normalise_one(item) for item in str(cell).split(LIST_SEPARATOR)} - {""})
     return LIST_SEPARATOR.join(kept) or None
+
+
+def _words_of_both(first: pd.Series, second: pd.Series) -> pd.Series:
+    """The words of two columns together in alphabetical order, None when neither has any;
+    worked out once per distinct pair of values."""
+    codes_first, values_first = pd.factorize(first)
+    codes_second, values_second = pd.factorize(second)
+    # Codes shifted by one: a missing value (code -1) reads the empty string put first.
+    texts_first = np.concatenate([[""], np.asarray(values_first, dtype=object)])
+    texts_second = np.concatenate([[""], np.asarray(values_second, dtype=object)])
+    width = len(texts_second)
+    pairs, distinct = pd.factorize((codes_first + 1).astype(np.int64) * width + codes_second + 1)
+    words = [
+        " ".join(sorted(f"{a} {b}".split())) or None
+        for a, b in zip(texts_first[distinct // width], texts_second[distinct % width], strict=True)
+    ]
+    return pd.Series(np.array(words, dtype=object)[pairs], index=first.index, dtype=object)
 
 
 def _is_short_text(values: pd.Series) -> bool:

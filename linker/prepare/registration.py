@@ -14,10 +14,6 @@ from __future__ import annotations
 import functools
 import re
 
-from stdnum.eu import vat as eu_vat
-from stdnum.exceptions import ValidationError
-from stdnum.fr import siren, siret, tva
-
 _SEPARATORS = re.compile(r"[\s.\-/]")
 _VAT_LIKE = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 
@@ -32,6 +28,10 @@ def canonical_registration(value: str) -> str:
 
     ``739 618 338``, ``739 618 338 00017`` and ``FR 12 739618338`` all give ``739618338``.
     """
+    # python-stdnum is imported on first use: only company records need it.
+    from stdnum.exceptions import ValidationError
+    from stdnum.fr import siren, siret
+
     text = _compact(value)
     if not text.isalnum():
         raise ValueError("a registration number has letters and digits only")
@@ -51,6 +51,10 @@ def canonical_registration(value: str) -> str:
 @functools.lru_cache(maxsize=1_000_000)
 def canonical_vat(value: str) -> str:
     """The SIREN of a French VAT number; another EU VAT number in its compact form."""
+    from stdnum.eu import vat as eu_vat
+    from stdnum.exceptions import ValidationError
+    from stdnum.fr import tva
+
     text = _compact(value)
     if not _VAT_LIKE.match(text):
         raise ValueError("a VAT number starts with its country code (FR, DE...)")

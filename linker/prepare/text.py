@@ -34,24 +34,34 @@ _ARABIC_FORMS = str.maketrans(
 _ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)\u0627\u0644(?=[\u0620-\u064a\u067e-\u06d3]{3})")
 
 
+class _Transliterations(dict[int, str]):
+    """anyascii of each character, worked out once: ``str.translate`` then maps a whole string
+    in C (anyascii, character by character, loops in Python)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = anyascii(chr(code))
+        return self[code]
+
+
+_TO_ASCII = _Transliterations()
+
+
 def normalise_one(value: str) -> str:
     """One string to lower-case ASCII words separated by single spaces."""
+    if value.isascii():  # every step but lower-casing leaves ASCII text as it is
+        return _NON_WORD.sub(" ", value.lower()).strip()
     text = unicodedata.normalize("NFKC", value).casefold().translate(_INVISIBLE)
     text = _ARABIC_ARTICLE.sub(" ", text.translate(_ARABIC_FORMS))
-    text = anyascii(text).lower()
+    text = text.translate(_TO_ASCII).lower()
     return _NON_WORD.sub(" ", text).strip()
 
 
 def map_distinct(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """Apply ``function`` once per distinct non-missing value; missing stays missing."""
-    present = values.dropna()
-    if present.empty:
-        return pd.Series([None] * len(values), index=values.index, dtype=object)
-    distinct = pd.unique(present)
-    lookup = dict(zip(distinct, (function(v) for v in distinct), strict=True))
-    mapped: pd.Series = values.map(lookup).astype(object)
-    mapped[values.isna()] = None
-    return mapped
+    """Apply ``function`` once per distinct non-missing value; missing stays missing (None)."""
+    codes, distinct = pd.factorize(values)
+    # One result per distinct value, then None for the missing ones (code -1 takes the last).
+    results = pd.Series([*(function(v) for v in distinct), None], dtype=object).to_numpy()
+    return pd.Series(results[codes], index=values.index, dtype=object, name=values.name)
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
