@@ -24,11 +24,18 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# linker runs with its defaults, the default model included (built by `make run`, or here).
 bench: $(STAMP)
+	test -f .linker/models/person/manifest.json || $(BIN)/linker train --quiet
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# Regenerates training_data/ and the reference scores that the default model must reproduce
+# (tests/test_default_model.py); run it after changing the generator, blocking or features.
 training-data: $(STAMP)
 	$(BIN)/python -m linker.synth.training_pairs --seed 101 --identities 3000 --out training_data
+	$(BIN)/linker train --model-dir $(OUT)/reference-model --quiet
+	$(BIN)/linker compare-pairs tests/data/reference_pairs.csv --model $(OUT)/reference-model \
+		--out tests/data/reference_scores.csv --quiet
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -18,16 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-from tqdm import tqdm
 
-from linker import evaluate
 from linker.engines import DEFAULT_SPARK_MASTER, ENGINES, score_with_engine
 from linker.errors import ConfigError, LinkerError
-from linker.evaluate_world import evaluate_world, format_world_report, write_world_report
-from linker.explicit_pairs import explanations, from_side_columns, pair_features, train_from_pairs
 from linker.io import read_table, write_outputs
 from linker.models import PairClassifier
 from linker.models.choice import choose_model, default_model_dir, read_manifest
+from linker.models.explanations import explain_pairs
 from linker.pipeline import (
     DEFAULT_THRESHOLD,
     ColumnPlan,
@@ -47,7 +44,10 @@ from linker.world_input import ENTITY_TYPES, is_world_dir, stack_world
 
 T = TypeVar("T")
 
-DEFAULT_TRAINING_PAIRS = Path("training_data/person_pairs.jsonl.gz")
+DEFAULT_TRAINING_PAIRS = (
+    Path("training_data/person_pairs.jsonl.gz"),
+    Path("training_data/person_name_pairs.jsonl.gz"),
+)
 
 
 class Console:
@@ -61,11 +61,14 @@ class Console:
             print(f"linker: {message}", file=sys.stderr)
 
     def progress(self, items: Iterable[T], description: str, total: int) -> Iterable[T]:
+        if self.quiet or not sys.stderr.isatty():
+            return items  # no bar: tqdm is not even imported
+        from tqdm import tqdm
+
         return tqdm(
             items,
             desc=description,
             total=total,
-            disable=self.quiet or not sys.stderr.isatty(),
             delay=1.0,
             file=sys.stderr,
             leave=False,
@@ -94,6 +97,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "or a model manifest path (default auto)",
     )
     parser.add_argument("--scores", type=Path, help="write every scored candidate pair here")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="add an explanation column (JSON) to --scores: each feature's value and its "
+        "contribution to the logit",
+    )
     parser.add_argument("--stats", type=Path, help="write run statistics (JSON) here")
     parser.add_argument("--rejects", type=Path, help="write row-level problems (CSV) here")
     parser.add_argument(
@@ -149,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument(
         "--pairs",
         type=Path,
-        help="labelled pairs, JSON Lines (default training_data/person_pairs.jsonl.gz)",
+        action="append",
+        help="labelled pairs, JSON Lines; repeat for several files (default: "
+        + " and ".join(str(p) for p in DEFAULT_TRAINING_PAIRS)
+        + ")",
     )
     train_cmd.add_argument(
         "--model-dir", type=Path, help="where to save (default: the default model)"
@@ -229,6 +241,10 @@ def _load(
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    if args.explain and not args.scores:
+        raise ConfigError("--explain adds a column to the --scores output: give --scores too")
+    if args.explain and args.engine != "local":
+        raise ConfigError("--explain needs --engine local (explanations are computed in-process)")
     paths = [args.input] if args.command == "dedupe" else [args.left, args.right]
     settings = Settings(
         threshold=args.threshold,
@@ -271,10 +287,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         else:
             result = link(outcome, settings.threshold, settings.one_to_one)
             summary = f"{len(result)} matched pairs"
-    outcome.stats["timings"] = {**timer.seconds, **outcome.stats["timings"]}
     outputs: dict[Path, pd.DataFrame | str] = {args.out: result}
     if args.scores:
-        outputs[args.scores] = _scores_for_output(outcome, args.command == "dedupe")
+        with timer.stage("scores_output"):  # with --explain: the features compared again
+            outputs[args.scores] = _scores_for_output(
+                outcome, args.command == "dedupe", args.explain, settings.chunk_pairs
+            )
+    outcome.stats["timings"] = {**timer.seconds, **outcome.stats["timings"]}
     if args.rejects:
         outputs[args.rejects] = rejects
     if args.stats:
@@ -285,8 +304,10 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _scores_for_output(outcome: Outcome, order_ids: bool) -> pd.DataFrame:
-    scores = outcome.scores_frame()
+def _scores_for_output(
+    outcome: Outcome, order_ids: bool, explain: bool, chunk_pairs: int
+) -> pd.DataFrame:
+    scores = outcome.scores_frame(explain=explain, chunk_pairs=chunk_pairs)
     if order_ids:
         swap = scores["left_id"].astype(str) > scores["right_id"].astype(str)
         scores.loc[swap, ["left_id", "right_id"]] = scores.loc[
@@ -319,6 +340,8 @@ def _train(args: argparse.Namespace, console: Console) -> int:
         return _train_from_pairs(args, console)
     if args.truth is None:
         raise ConfigError("train INPUT needs --truth TRUTH.csv (or give --pairs instead)")
+    from linker import evaluate
+
     tables, plan, _ = _load([args.input], args, console)
     settings = Settings(prepare=PrepareOptions(date_order=args.date_order, region=args.region))
     prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
@@ -326,7 +349,7 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     features, labels = train_features(prepared, truth, replace(settings, model="unsupervised"))
     model = PairClassifier().fit(features, labels)
     directory = args.model_dir or default_model_dir()
-    manifest = model.save(directory, {"columns": plan.as_dict()})
+    manifest = model.save(directory, {"columns": plan.as_dict(), "fields": plan.fields})
     console.say(
         f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
         f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}"
@@ -335,15 +358,20 @@ def _train(args: argparse.Namespace, console: Console) -> int:
 
 
 def _train_from_pairs(args: argparse.Namespace, console: Console) -> int:
-    pairs = args.pairs or DEFAULT_TRAINING_PAIRS
-    if not pairs.exists():
-        raise ConfigError(f"no labelled pairs at {pairs}: give --pairs or INPUT --truth")
+    from linker.explicit_pairs import train_from_pairs
+
+    pairs = args.pairs or list(DEFAULT_TRAINING_PAIRS)
+    for path in pairs:
+        if not path.exists():
+            raise ConfigError(f"no labelled pairs at {path}: give --pairs or INPUT --truth")
     options = PrepareOptions(date_order=args.date_order, region=args.region)
-    model, features = train_from_pairs(pairs, options)
+    model, features, fields = train_from_pairs(pairs, options)
     directory = args.model_dir or default_model_dir()
-    manifest = model.save(directory, {"training_pairs": str(pairs)})
+    extra = {"training_pairs": [str(p) for p in pairs], "fields": fields}
+    manifest = model.save(directory, extra)
+    names = ", ".join(str(p) for p in pairs)
     console.say(
-        f"trained on {len(features)} pairs from {pairs} ({model.metrics_['matches']} matches); "
+        f"trained on {len(features)} pairs from {names} ({model.metrics_['matches']} matches); "
         f"out-of-fold AUC {model.metrics_['cv_roc_auc']:.4f}, "
         f"Brier {model.metrics_['cv_brier']:.4f}; saved {manifest}"
     )
@@ -351,6 +379,8 @@ def _train_from_pairs(args: argparse.Namespace, console: Console) -> int:
 
 
 def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
+    from linker.explicit_pairs import from_side_columns, pair_features
+
     table = read_table(args.pairs, id_column=None)
     console.say(table.describe())
     pairs = from_side_columns(table.frame, str(args.pairs))
@@ -361,19 +391,22 @@ def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
             "'linker train' or give --model PATH"
         )
     model = PairClassifier.load(path)
-    features, _ = pair_features(
-        pairs, PrepareOptions(date_order=args.date_order, region=args.region)
+    features, _ = pair_features(  # a list of pairs is no population: no rarity features
+        pairs, PrepareOptions(date_order=args.date_order, region=args.region), population=False
     )
     scored = table.frame.copy()
     scored["match_probability"] = model.predict_proba(features)
     if args.explain:
-        scored["explanation"] = explanations(model, features)
+        scored["explanation"] = explain_pairs(model, features)
     write_outputs({args.out: scored})
     console.say(f"scored {len(scored)} pairs with {path}; wrote {args.out}")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    # Imported here, as the other commands' own modules are: dedupe and link never load them.
+    from linker import evaluate
+
     if args.world:
         return _evaluate_world(args)
     truth_frame = pd.read_csv(args.truth, dtype=str)
@@ -427,6 +460,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_world(args: argparse.Namespace) -> int:
+    from linker.evaluate_world import evaluate_world, format_world_report, write_world_report
+
     if not args.clusters:
         raise ConfigError("--world needs --clusters (clusters over both services' records)")
     clusters = pd.read_csv(args.clusters, dtype=str)

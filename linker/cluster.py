@@ -1,10 +1,12 @@
 """Clustering scored pairs into entities, guarded against chaining through weak links.
 
 Plain connected components over the pairs above the threshold would let one wrong link glue
-two people's clusters together. So inside every component of more than two records the links
-are replayed from the strongest down (Kruskal's order), and two groups are joined only if no
-pair across them was scored as a clear non-match (below ``cannot_link_below``) and no explicit
-cannot-link pair separates them. Components of one or two records need no replay.
+two people's clusters together. So inside every component of more than two records, and every
+component that holds a cannot-link pair, the links are replayed from the strongest down
+(Kruskal's order), and two groups are joined only if no pair across them was scored as a clear
+non-match (below ``cannot_link_below``) and no cannot-link pair separates them. A cannot-link
+pair is therefore never in one cluster, even when the pair itself scored as a match. Other
+components of one or two records need no replay.
 """
 
 from __future__ import annotations
@@ -24,26 +26,30 @@ def cluster_pairs(
     cannot_link_below: float = 0.01,
     cannot_link: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """A cluster label (0..k-1) per record position; every record gets one."""
+    """A cluster label (0..k-1) per record position; every record gets one.
+
+    ``cannot_link`` holds pairs of record positions that must end in different clusters.
+    """
     strong = probability >= threshold
-    graph = coo_matrix(
-        (np.ones(int(strong.sum())), (left[strong], right[strong])), shape=(n_records, n_records)
-    )
-    _, labels = connected_components(graph, directed=False)
+    labels = _components(n_records, left[strong], right[strong])
     sizes = np.bincount(labels)
-    big = sizes[labels] > 2
-    if not big.any():
+    replayed = sizes[labels] > 2
+    # Only cannot-link pairs inside one component matter; their components are replayed too.
+    cannot_left = cannot_right = np.empty(0, dtype=np.int64)
+    if cannot_link is not None:
+        inside = labels[cannot_link[0]] == labels[cannot_link[1]]
+        cannot_left, cannot_right = cannot_link[0][inside], cannot_link[1][inside]
+        replayed |= np.isin(labels, labels[cannot_left])
+    if not replayed.any():
         return _renumber(labels)
 
-    # Negative evidence inside big components: clear non-matches, plus explicit cannot-links.
-    weak = (probability < cannot_link_below) & big[left] & (labels[left] == labels[right])
-    neg_left, neg_right = [left[weak]], [right[weak]]
-    if cannot_link is not None:
-        neg_left.append(cannot_link[0])
-        neg_right.append(cannot_link[1])
-    negatives = _adjacency(np.concatenate(neg_left), np.concatenate(neg_right))
+    # Negative evidence inside replayed components: clear non-matches and cannot-links.
+    weak = (probability < cannot_link_below) & replayed[left] & (labels[left] == labels[right])
+    negatives = _adjacency(
+        np.concatenate([left[weak], cannot_left]), np.concatenate([right[weak], cannot_right])
+    )
 
-    replay = strong & big[left]
+    replay = strong & replayed[left]
     order = np.argsort(-probability[replay], kind="stable")
     parent = np.arange(n_records)
     members: dict[int, set[int]] = {}
@@ -66,11 +72,59 @@ def cluster_pairs(
             continue
         parent[root_b] = root_a
         group_a |= members.pop(root_b)
-    # Records outside big components keep their component; replayed ones take their root.
+    # Records outside replayed components keep their component; replayed ones take their root.
     combined = labels.copy()
-    replayed = np.flatnonzero(big)
-    combined[replayed] = [find(i) + n_records for i in replayed.tolist()]
+    positions = np.flatnonzero(replayed)
+    combined[positions] = [find(i) + n_records for i in positions.tolist()]
     return _renumber(combined)
+
+
+def pairs_within_components(
+    n_records: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    strong: np.ndarray,
+    *,
+    max_size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of records that the links ``strong`` put in one component, as ``(low, high,
+    scored)``: every pair inside a component of up to ``max_size`` records, and the given pairs
+    inside bigger ones; ``scored`` is the pair's position among the given pairs (``left``,
+    ``right``), -1 for a pair that was not given. Only these pairs' cannot-link evidence can
+    change a clustering.
+    """
+    labels = _components(n_records, left[strong], right[strong])
+    sizes = np.bincount(labels)
+    small = (sizes[labels] >= 2) & (sizes[labels] <= max_size)
+    # Records of small components sorted by component; each pairs with those after it.
+    order = np.flatnonzero(small)[np.argsort(labels[small], kind="stable")]
+    component = labels[order]
+    partners = np.searchsorted(component, component, side="right") - np.arange(len(order)) - 1
+    first = np.repeat(np.arange(len(order)), partners)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners)
+    low = np.minimum(order[first], order[first + 1 + offset])
+    high = np.maximum(order[first], order[first + 1 + offset])
+    # Find them among the given pairs inside small components (the links that made them).
+    inside = np.flatnonzero((labels[left] == labels[right]) & small[left])
+    inside_keys = np.minimum(left[inside], right[inside]) * n_records + np.maximum(
+        left[inside], right[inside]
+    )
+    by_key = np.argsort(inside_keys)
+    keys = low * n_records + high
+    at = by_key[np.minimum(np.searchsorted(inside_keys, keys, sorter=by_key), len(inside) - 1)]
+    scored = np.where(inside_keys[at] == keys, inside[at], -1)
+    big = np.flatnonzero((labels[left] == labels[right]) & (sizes[labels[left]] > max_size))
+    return (
+        np.concatenate([low, np.minimum(left[big], right[big])]),
+        np.concatenate([high, np.maximum(left[big], right[big])]),
+        np.concatenate([scored, big]),
+    )
+
+
+def _components(n_records: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected component label of each record over the links ``(left, right)``."""
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n_records, n_records))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 def _adjacency(left: np.ndarray, right: np.ndarray) -> dict[int, set[int]]:

@@ -9,7 +9,6 @@ position, so a pair scores the same here as when blocking finds it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PreparedRecords, PrepareOptions
 
 SIDES = ("left", "right")
+NAME_FIELDS = frozenset({"full_name", "given_name", "family_name", "father_name"})
+RARITY_SUFFIX = "_rarity_min"
 
 
 @dataclass
@@ -93,64 +94,44 @@ def prepare_pairs(pairs: ExplicitPairs, options: PrepareOptions) -> PreparedReco
 
 
 def pair_features(
-    pairs: ExplicitPairs, options: PrepareOptions
+    pairs: ExplicitPairs, options: PrepareOptions, *, population: bool = True
 ) -> tuple[pd.DataFrame, list[Comparison]]:
-    """Every feature (trained-model set) of each explicit pair, in pair order."""
+    """Every feature (trained-model set) of each explicit pair, in pair order.
+
+    ``population``: whether the records of the pairs stand for a population, so that how
+    rare a name or a date is among them means something (training records drawn from a
+    world); when not (names alone, an analyst's list), the rarity features are missing."""
     prepared = prepare_pairs(pairs, options)
     comparisons = entity_comparisons(
         "person", prepared.fields, prepared.generic, prepared.frame.columns
     )
-    return compare_pairs(prepared.frame, pairs.left, pairs.right, comparisons), comparisons
+    features = compare_pairs(prepared.frame, pairs.left, pairs.right, comparisons)
+    if not population:
+        rarity = [str(c) for c in features.columns if str(c).endswith(RARITY_SUFFIX)]
+        features[rarity] = np.nan
+    return features, comparisons
 
 
-def names_only(labelled: LabelledPairs) -> LabelledPairs:
-    """The same pairs with nothing but each record's full name (or given + family name):
-    what an analyst's list gives. Training on these too teaches the model to decide on names
-    alone instead of meeting all-missing features only at scoring time."""
-    records = labelled.pairs.records
-    empty = pd.Series(None, index=records.index, dtype=object)
-    given = records.get("given_name", empty).fillna("")
-    family = records.get("family_name", empty).fillna("")
-    joined = (given + " " + family).str.strip().replace("", None)
-    full = records.get("full_name", empty).where(lambda v: v.notna() & (v != ""), joined)
-    reduced = pd.DataFrame({"record_id": "names:" + records["record_id"], "full_name": full})
-    pairs = ExplicitPairs(reduced, labelled.pairs.left, labelled.pairs.right)
-    return LabelledPairs(pairs, labelled.labels, labelled.weights)
+def is_names_only(pairs: ExplicitPairs) -> bool:
+    """Whether the pairs give nothing but names (``training_data``'s name pairs, or an
+    analyst's list)."""
+    return set(pairs.records.columns) - {"record_id"} <= NAME_FIELDS
 
 
-def train_from_pairs(path: Path, options: PrepareOptions) -> tuple[PairClassifier, pd.DataFrame]:
-    """A classifier trained on the labelled pairs at ``path``, each pair seen twice: with
-    every field, and with names alone (see ``names_only``). Also returns the features."""
-    labelled = read_labelled_pairs(path)
-    full, _ = pair_features(labelled.pairs, options)
-    names, _ = pair_features(names_only(labelled).pairs, options)
-    # Two different people with the very same name teach nothing about names: keep them
-    # out of the names-only copies (they stay in the full ones, where other fields decide).
-    undecidable = (names["name_chain_exact_cover"] == 1) & (names["name_chain_cover_min"] == 1)
-    keep = ~(undecidable.to_numpy() & (labelled.labels == 0))
-    features = pd.concat([full, names[keep]], ignore_index=True)
-    labels = np.r_[labelled.labels, labelled.labels[keep]]
-    weights = np.r_[labelled.weights, labelled.weights[keep]]
-    return PairClassifier().fit(features, labels, weights), features
-
-
-def explanations(model: PairClassifier, features: pd.DataFrame) -> list[str]:
-    """Per pair, JSON: the logit, the base value and each feature's value and contribution;
-    ``base`` plus the contributions is the logit."""
-    base, contributions = model.explain(features)
-    values = features.reindex(columns=model.feature_names_).to_numpy(dtype=np.float64)
-    logits = base + contributions.sum(axis=1)
-    out = []
-    for row in range(len(values)):
-        explained = {
-            name: {
-                "value": None if np.isnan(values[row, j]) else float(values[row, j]),
-                "contribution": float(contributions[row, j]),
-            }
-            for j, name in enumerate(model.feature_names_)
-            if contributions[row, j] != 0.0
-        }
-        out.append(
-            json.dumps({"logit": float(logits[row]), "base": float(base), "features": explained})
-        )
-    return out
+def train_from_pairs(
+    paths: list[Path], options: PrepareOptions
+) -> tuple[PairClassifier, pd.DataFrame, list[str]]:
+    """A classifier trained on the labelled pairs of every file in ``paths`` (the record
+    pairs of a world, and pairs of names alone); also returns the features and the fields
+    the records held."""
+    features, labels, weights, fields = [], [], [], set()
+    for path in paths:
+        labelled = read_labelled_pairs(path)
+        fields |= set(labelled.pairs.records.columns) - {"record_id"}
+        population = not is_names_only(labelled.pairs)
+        features.append(pair_features(labelled.pairs, options, population=population)[0])
+        labels.append(labelled.labels)
+        weights.append(labelled.weights)
+    combined = pd.concat(features, ignore_index=True)
+    model = PairClassifier().fit(combined, np.concatenate(labels), np.concatenate(weights))
+    return model, combined, sorted(fields)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,12 +19,14 @@ import numpy as np
 import pandas as pd
 
 from linker.blocking import BlockingOptions, BlockingResult, candidate_pairs
-from linker.cluster import cluster_pairs
+from linker.cannot_link import PersonFacts, cannot_link_evidence
+from linker.cluster import cluster_pairs, pairs_within_components
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError, ModelError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
+from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.prepare import (
     ENTITY_TYPES,
@@ -37,6 +40,7 @@ from linker.prepare import (
 )
 
 DEFAULT_THRESHOLD = 0.5
+_ALL_PAIRS_UP_TO = 100  # cannot-link evidence: every pair in components this small
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str, int], Iterable[T]]
 
@@ -54,7 +58,7 @@ class Settings:
     prepare: PrepareOptions = field(default_factory=PrepareOptions)
     blocking: BlockingOptions = field(default_factory=BlockingOptions)
     u_sample_pairs: int = 100_000
-    chunk_pairs: int = 400_000
+    chunk_pairs: int = 200_000
     seed: int = 0
     one_to_one: bool = False
     entity: str = "person"  # person, company or account: fields, comparisons, blocking keys
@@ -114,17 +118,44 @@ class Outcome:
     blocking: BlockingResult
     probability: np.ndarray
     stats: dict[str, Any] = field(default_factory=dict)
+    # What scored the pairs, kept to explain them on request (None: the run cannot explain).
+    comparisons: list[Comparison] = field(default_factory=list)
+    model: FellegiSunter | PairClassifier | None = None
 
-    def scores_frame(self) -> pd.DataFrame:
-        """``left_id, right_id, match_probability`` for every candidate pair."""
+    def scores_frame(self, explain: bool = False, chunk_pairs: int = 400_000) -> pd.DataFrame:
+        """``left_id, right_id, match_probability`` for every candidate pair, and with
+        ``explain`` an ``explanation`` column (JSON, ``linker.models.explanations``)."""
         ids = self.records.frame["record_id"].to_numpy()
-        return pd.DataFrame(
+        scores = pd.DataFrame(
             {
                 "left_id": ids[self.blocking.left],
                 "right_id": ids[self.blocking.right],
                 "match_probability": self.probability,
             }
         )
+        if explain:
+            scores["explanation"] = self.explanations(chunk_pairs)
+        return scores
+
+    def explanations(self, chunk_pairs: int = 400_000) -> list[str]:
+        """Each candidate pair's explanation, in pair order: its features are compared again,
+        chunk by chunk as for scoring, and split by the model that scored them."""
+        if self.blocking.count == 0:
+            return []
+        if self.model is None:
+            raise ConfigError("this run kept no model to explain its scores (use --engine local)")
+        records = self.records.frame
+        encoded = encode_records(records, self.comparisons)
+        out: list[str] = []
+        for part in _chunks(self.blocking.count, chunk_pairs):
+            left, right = self.blocking.left[part], self.blocking.right[part]
+            # no name for the features: a chunk's are freed before the next is compared
+            out.extend(
+                explain_pairs(
+                    self.model, compare_pairs(records, left, right, self.comparisons, encoded)
+                )
+            )
+        return out
 
 
 class Timer:
@@ -227,7 +258,11 @@ def _random_pairs(
 
 
 def _chunks(count: int, size: int) -> list[slice]:
-    return [slice(start, min(start + size, count)) for start in range(0, max(count, 1), size)]
+    """Slices of at most ``size`` pairs, all of (nearly) one size: no chunk's features take
+    more memory than needed."""
+    parts = max(1, -(-count // size))  # ceil(count / size)
+    step = max(1, -(-count // parts))
+    return [slice(start, min(start + step, count)) for start in range(0, max(count, 1), step)]
 
 
 def score_pairs(
@@ -255,12 +290,16 @@ def score_pairs(
             yield compare_pairs(records, left, right, comparisons, encoded)
 
     with timer.stage("compare_and_score"):
+        scorer: FellegiSunter | PairClassifier | None
         if model.kind == "trained" and model.path is not None:
-            probability, model_stats = _score_trained(features_in_chunks(), model.path)
+            probability, model_stats, scorer = _score_trained(features_in_chunks(), model.path)
         else:
-            levels = [levels_of(features, comparisons) for features in features_in_chunks()]
-            probability, model_stats = _score_unsupervised(
-                np.concatenate(levels),
+            # map, not a loop variable: a chunk's features are freed before the next is compared
+            levels = np.concatenate(
+                list(map(partial(levels_of, comparisons=comparisons), features_in_chunks()))
+            )
+            probability, model_stats, scorer = _score_unsupervised(
+                levels,
                 records,
                 comparisons,
                 encoded,
@@ -278,7 +317,7 @@ def score_pairs(
         "timings": timer.seconds,
         "engine": "local",
     }
-    return Outcome(prepared, blocking, probability, stats)
+    return Outcome(prepared, blocking, probability, stats, comparisons, scorer)
 
 
 def comparisons_and_model(
@@ -295,10 +334,12 @@ def comparisons_and_model(
     return comparisons, model
 
 
-def _score_trained(chunks: Iterator[pd.DataFrame], path: Path) -> tuple[np.ndarray, dict[str, Any]]:
+def _score_trained(
+    chunks: Iterator[pd.DataFrame], path: Path
+) -> tuple[np.ndarray, dict[str, Any], PairClassifier]:
     model = PairClassifier.load(path)
-    probability = np.concatenate([model.predict_proba(features) for features in chunks])
-    return probability, {"kind": "trained", "path": str(path), "metrics": model.metrics_}
+    probability = np.concatenate(list(map(model.predict_proba, chunks)))
+    return probability, {"kind": "trained", "path": str(path), "metrics": model.metrics_}, model
 
 
 def _score_unsupervised(
@@ -309,14 +350,15 @@ def _score_unsupervised(
     settings: Settings,
     link_only: bool,
     path: Path | None,
-) -> tuple[np.ndarray, dict[str, Any]]:
+) -> tuple[np.ndarray, dict[str, Any], FellegiSunter | None]:
     """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
     if path is None and len(levels) == 0:
-        return np.empty(0), {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
+        note = {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
+        return np.empty(0), note, None
     model, stats = fit_unsupervised(
         levels, records, comparisons, encoded, settings, link_only, path
     )
-    return model.predict_proba_levels(levels), stats
+    return model.predict_proba_levels(levels), stats, model
 
 
 def fit_unsupervised(
@@ -339,8 +381,9 @@ def fit_unsupervised(
         _check_same_comparisons(model.comparisons, comparisons, path)
     else:
         left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
-        random_features = compare_pairs(records, left, right, comparisons, encoded)
-        random_levels = levels_of(random_features, comparisons)
+        random_levels = levels_of(
+            compare_pairs(records, left, right, comparisons, encoded), comparisons
+        )
         model = FellegiSunter(comparisons).fit(levels, random_levels)
     stats = {
         "kind": "unsupervised",
@@ -362,21 +405,64 @@ def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], 
 
 
 def dedupe(outcome: Outcome, threshold: float) -> pd.DataFrame:
-    """``record_id, cluster_id`` for every record; a cluster is named by its smallest id."""
+    """``record_id, cluster_id`` for every record; a cluster is named by its smallest id.
+
+    Cannot-link evidence (``linker.cannot_link``) between records that the matches would put
+    in one cluster keeps them apart: hard evidence always, soft evidence when the pair was not
+    scored (for a scored pair, the score decides). What it did is counted in
+    ``outcome.stats["clustering"]``.
+    """
     ids = outcome.records.frame["record_id"].astype(str).to_numpy()
+    left, right, probability = outcome.blocking.left, outcome.blocking.right, outcome.probability
+    strong = probability >= threshold
+    (apart_left, apart_right), counts = _cannot_link(outcome.records.frame, left, right, strong)
     labels = cluster_pairs(
         len(ids),
-        outcome.blocking.left,
-        outcome.blocking.right,
-        outcome.probability,
+        left,
+        right,
+        probability,
         threshold=threshold,
+        cannot_link=(apart_left, apart_right),
     )
+    counts["matches_refused"] = int((strong & (labels[left] != labels[right])).sum())
+    outcome.stats["clustering"] = counts
     # The smallest id of each cluster, through integer ranks (string group-min is slow).
     order = np.argsort(ids, kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
     smallest = pd.Series(rank).groupby(labels).transform("min").to_numpy()
     return pd.DataFrame({"record_id": ids, "cluster_id": ids[order][smallest]})
+
+
+def _cannot_link(
+    records: pd.DataFrame, left: np.ndarray, right: np.ndarray, strong: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, int]]:
+    """The pairs that clustering must keep apart, and counts for the run's statistics.
+
+    Evidence is read for every pair of records that the matches put in one component
+    (``pairs_within_components``), scored or not: two people are often chained through a
+    third record (a nameless one sharing their phones) without being candidates themselves.
+    """
+    if "sex" not in records and "dob" not in records:  # not people: no evidence to read
+        low = high = scored = np.empty(0, dtype=np.int64)
+    else:
+        low, high, scored = pairs_within_components(
+            len(records), left, right, strong, max_size=_ALL_PAIRS_UP_TO
+        )
+    evidence = cannot_link_evidence(PersonFacts.of(records), low, high)
+    given = scored >= 0
+    matched = given.copy()
+    matched[given] = strong[scored[given]]
+    apart = evidence.hard | (evidence.either & ~given)
+    counts = {
+        "pairs_checked": len(low),
+        "cannot_link_sex": int(evidence.sex.sum()),
+        "cannot_link_dob": int(evidence.dob.sum()),
+        "cannot_link_hard": int(evidence.hard.sum()),
+        "cannot_link_applied": int(apart.sum()),
+        "matches_refused_hard_evidence": int((evidence.hard & matched).sum()),
+    }
+    return (low[apart], high[apart]), counts
 
 
 def link(outcome: Outcome, threshold: float, one_to_one: bool) -> pd.DataFrame:

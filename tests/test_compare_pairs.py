@@ -58,9 +58,9 @@ def test_compare_pairs_with_full_names_only(trained: Path, tmp_path: Path) -> No
 
 def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
     manifest = json.loads((trained / "manifest.json").read_text())
-    pairs = Path(manifest["training_pairs"])
+    (pairs,) = manifest["training_pairs"]
     again = tmp_path / "again"
-    assert cli.main(["train", "--pairs", str(pairs), "--model-dir", str(again), "--quiet"]) == 0
+    assert cli.main(["train", "--pairs", pairs, "--model-dir", str(again), "--quiet"]) == 0
     assert json.loads((again / "manifest.json").read_text())["platt"] == manifest["platt"]
     first, second = PairClassifier.load(trained), PairClassifier.load(again)
     rng = np.random.default_rng(0)

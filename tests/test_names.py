@@ -95,3 +95,39 @@ def test_missing_names_give_missing_features() -> None:
 def test_rarity_is_lower_for_common_values() -> None:
     rarity = value_rarity(pd.Series(["a", "a", "a", "b", None]))
     assert rarity[3] > rarity[0] and np.isnan(rarity[4])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Sheikh Ishag Haroun", "ishag harun"),  # a title opening the name is dropped
+        ("Haji Ahmad Noorzai", "ahmad nurzai"),
+        ("Mohamed Ould Cheikh", "muhamad shai"),  # a family name Cheikh stays
+        ("Haji", "haji"),  # nothing else: kept
+    ],
+)
+def test_titles_are_dropped_only_before_a_name(name: str, expected: str) -> None:
+    assert skeleton(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("latin", "native"),
+    [("Morteza Ghasemi", "مرتضی قاسمی"), ("Mohammad Hassan Rahimi", "محمد حسن رحیمی")],
+)
+def test_consonants_fold_the_letters_one_arabic_letter_becomes(latin: str, native: str) -> None:
+    assert consonants(skeleton(latin) or "") == consonants(skeleton(native) or "")
+
+
+def test_joined_alignment_sees_through_splits_and_merges() -> None:
+    split = _features("Samiullah Rahmatullah", "Sami Ullah Rahmat Ullah")
+    different = _features("Samiullah Rahmatullah", "Sami Rahmat")
+    assert split["joined"] == 1.0 and split["cover_min"] < 1.0
+    assert different["joined"] < 0.9
+
+
+def test_unmatched_tail_tells_a_dropped_grandfather_from_a_different_given_name() -> None:
+    dropped = _features("Merhawi Tekle Habtemariam", "Merhawi Tekle")
+    other_given = _features("Merhawi Tekle Habtemariam", "Dawit Tekle Habtemariam")
+    assert dropped["unmatched_tail"] == 1.0
+    assert other_given["unmatched_tail"] == 0.0
+    assert np.isnan(_features("Ali Omar", "Omar Ali")["unmatched_tail"])

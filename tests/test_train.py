@@ -64,7 +64,7 @@ def test_auto_falls_back_when_the_input_lacks_a_name(febrl1, tmp_path) -> None:
     assert code == 0
     model = model_of(stats)
     assert model["kind"] == "unsupervised"
-    assert "lacks a name or a dob" in str(model["reason"])
+    assert "lacks a name" in str(model["reason"])
 
 
 def test_model_path_and_broken_manifest(febrl1, tmp_path: Path) -> None:

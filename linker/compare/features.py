@@ -12,12 +12,13 @@ pair positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from linker.compare.comparators import COMPARATORS
+from linker.compare.comparators import COMPARATORS, PRESENT_COMPARATORS
 from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
 from linker.errors import ConfigError, UnknownComparatorError
 
@@ -42,7 +43,14 @@ SHORT_NAMES = {
 NAME_LEVELS = (1.0, 0.92, 0.8)
 # Comparators that compute several features at once: name -> (function, output names).
 MULTI_COMPARATORS = {"name_alignment": (name_alignment, NAME_ALIGNMENT_OUTPUTS)}
-DERIVED_COLUMNS = ("name_chain", "name_consonants", "name_rarity", "dob_rarity", "father_skel")
+DERIVED_COLUMNS = (
+    "name_chain",
+    "name_consonants",
+    "name_script",
+    "name_rarity",
+    "dob_rarity",
+    "father_skel",
+)
 DATE_LEVELS = (1.0, 0.9, 0.8, 0.6, 0.5, 0.3)
 
 
@@ -81,9 +89,11 @@ class Comparison:
 
     def level(self, similarity: np.ndarray) -> np.ndarray:
         """Level per pair: -1 missing, 0 below every threshold, len(levels) at the top."""
-        thresholds = np.asarray(self.levels[::-1])
-        levels = np.searchsorted(thresholds, np.nan_to_num(similarity, nan=-1.0), side="right")
-        return np.where(np.isnan(similarity), -1, levels).astype(np.int8)
+        levels = np.zeros(similarity.shape, dtype=np.int8)
+        for threshold in self.levels:  # a few thresholds: one comparison each
+            levels += similarity >= threshold
+        levels[np.isnan(similarity)] = -1
+        return levels
 
 
 _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
@@ -130,8 +140,11 @@ _DERIVED_COMPARISONS: dict[str, list[Comparison]] = {
     "name_chain": _NAME_CHAIN_COMPARISONS,
     "name_consonants": [
         Comparison("name_consonants", "name_alignment", (1.0, 0.9), output=o, supervised_only=True)
-        for o in ("cover_max", "soft")
+        for o in ("cover_max", "soft", "exact_cover", "joined")
     ],
+    # Written in one script or two (Latin against Arabic or Ge'ez): when two, the vowels are
+    # guessed on one side, and the consonants are what the names share.
+    "name_script": [Comparison("name_script", "exact", (1.0,), supervised_only=True)],
     "name_rarity": [Comparison("name_rarity", "min_value", (1.0,), supervised_only=True)],
     "dob_rarity": [
         Comparison("dob_rarity", "min_value", (1.0,), supervised_only=True),
@@ -173,6 +186,16 @@ class EncodedColumn:
 
     codes: np.ndarray
     values: np.ndarray
+    keyed: dict[Callable[[str], str | None], np.ndarray | None] = field(
+        default_factory=dict, repr=False
+    )
+
+    def keyed_values(self, key: Callable[[str], str | None]) -> np.ndarray | None:
+        """``key`` of each distinct value, computed once; None if it gives None for any."""
+        if key not in self.keyed:
+            keys = [key(v) for v in self.values]
+            self.keyed[key] = None if None in keys else np.array(keys, dtype=object)
+        return self.keyed[key]
 
 
 def encode_records(
@@ -183,14 +206,37 @@ def encode_records(
     encoded = {}
     for column in sorted(columns):
         codes, values = pd.factorize(records[column])
-        encoded[column] = EncodedColumn(codes.astype(np.int64), np.asarray(values))
+        encoded[column] = EncodedColumn(codes.astype(np.int32), np.asarray(values))
     return encoded
 
 
 def _unique_with_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # A hash factorisation: linear, and far faster than numpy 2's np.unique on int64 keys.
     inverse, unique = pd.factorize(keys)
-    return np.asarray(unique, dtype=np.int64), inverse.astype(np.int64)
+    return np.asarray(unique, dtype=np.int64), np.asarray(inverse, dtype=np.int64)
+
+
+def _distinct_pairs(
+    code_l: np.ndarray, code_r: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct pairs of codes, as positions in each column's distinct values, and which
+    distinct pair each pair is."""
+    distinct, inverse = _unique_with_inverse(code_l.astype(np.int64) * width + code_r)
+    return distinct // width, distinct % width, inverse
+
+
+def _comparator_and_values(
+    name: str, column_l: EncodedColumn, column_r: EncodedColumn
+) -> tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], np.ndarray, np.ndarray]:
+    """How to run the comparator ``name`` on the two columns' distinct values (never missing):
+    its present-values form, on keys of the values when it has a key that applies to both."""
+    key_of, compare = PRESENT_COMPARATORS.get(name, (None, COMPARATORS[name]))
+    if key_of is not None:
+        keys_l, keys_r = column_l.keyed_values(key_of), column_r.keyed_values(key_of)
+        if keys_l is not None and keys_r is not None:
+            return compare, keys_l, keys_r
+        compare = COMPARATORS[name]  # the key does not apply: the comparator itself
+    return compare, column_l.values, column_r.values
 
 
 def compare_pairs(
@@ -207,7 +253,9 @@ def compare_pairs(
     (from ``encode_records``) when comparing many chunks of pairs of the same records.
     """
     encoded = encoded or encode_records(records, comparisons)
-    features: dict[str, np.ndarray] = {}
+    # One float block, a row per feature, filled in place: the frame wraps it without a copy.
+    names = list(dict.fromkeys(c.name for c in comparisons))
+    block = np.empty((len(names), len(left)))
     computed: dict[tuple[str, str, str], np.ndarray] = {}  # multi-output results, per call
     for comparison in comparisons:
         key = (comparison.comparator, comparison.left, comparison.right or comparison.left)
@@ -215,23 +263,20 @@ def compare_pairs(
         code_l, code_r = column_l.codes[left], column_r.codes[right]
         present = (code_l >= 0) & (code_r >= 0)
         width = len(column_r.values) + 1
-        if key in computed:
-            scores = computed[key]
+        row = names.index(comparison.name)
+        if comparison.comparator in MULTI_COMPARATORS:
+            compare_many, outputs = MULTI_COMPARATORS[comparison.comparator]
+            if key not in computed:
+                rows_l, rows_r, inverse = _distinct_pairs(code_l[present], code_r[present], width)
+                scores = compare_many(column_l.values[rows_l], column_r.values[rows_r])
+                computed[key] = np.full((len(left), len(outputs)), np.nan)
+                computed[key][present] = scores[inverse]
+            block[row] = computed[key][:, outputs.index(comparison.output)]
         else:
-            distinct, inverse = _unique_with_inverse(code_l[present] * width + code_r[present])
-            values_l, values_r = (
-                column_l.values[distinct // width],
-                column_r.values[distinct % width],
+            rows_l, rows_r, inverse = _distinct_pairs(code_l[present], code_r[present], width)
+            compare, values_l, values_r = _comparator_and_values(
+                comparison.comparator, column_l, column_r
             )
-            if comparison.comparator in MULTI_COMPARATORS:
-                compare_many = MULTI_COMPARATORS[comparison.comparator][0]
-                scores = np.full((len(left), len(MULTI_COMPARATORS[key[0]][1])), np.nan)
-                scores[present] = compare_many(values_l, values_r)[inverse]
-                computed[key] = scores
-            else:
-                scores = np.full(len(left), np.nan)
-                scores[present] = COMPARATORS[comparison.comparator](values_l, values_r)[inverse]
-        if scores.ndim == 2:
-            scores = scores[:, MULTI_COMPARATORS[key[0]][1].index(comparison.output)]
-        features[comparison.name] = scores
-    return pd.DataFrame(features)
+            block[row] = np.nan
+            block[row, present] = compare(values_l[rows_l], values_r[rows_r])[inverse]
+    return pd.DataFrame(block.T, columns=names, copy=False)

@@ -16,7 +16,13 @@ relative:
 - ``swapped``: first with last and last with first (given and family swapped);
 - ``exact_cover``: the share of the shorter chain's tokens found exactly (same skeleton), and
   ``weakest``: the best similarity of its least-matched token. Spelling variants fold to one
-  skeleton; a different name a letter away (Asif/Arif, Jamal/Kamal) does not.
+  skeleton; a different name a letter away (Asif/Arif, Jamal/Kamal) does not;
+- ``joined``: the two chains written without spaces (in order, or with sorted tokens)
+  compared by Levenshtein similarity, so that a split or merged name (Le Roy/Leroy, Sami Ullah
+  Rahmat Ullah/Samiullah Rahmatullah) is not a token mismatch;
+- ``unmatched_tail``: 1 when the tokens of the longer chain left unmatched all come after its
+  matched ones (a dropped grandfather or family name), 0 when one sits before a matched token
+  (a different given name), missing when every token is matched.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from linker.prepare.names import MAX_TOKENS, distinctive
 
@@ -39,6 +45,8 @@ NAME_ALIGNMENT_OUTPUTS = (
     "swapped",
     "exact_cover",
     "weakest",
+    "joined",
+    "unmatched_tail",
 )
 MATCHED = 0.9  # a token counts as matched at this Jaro-Winkler similarity or above
 
@@ -104,6 +112,42 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def _joined_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Levenshtein similarity of the chains without spaces, in order or with sorted tokens
+    (the better of the two); once per distinct pair of chains."""
+    codes, distinct = pd.factorize(pd.Series(left) + "|" + pd.Series(right), sort=False)
+    pairs = [value.split("|") for value in distinct]
+    in_order = [[p.replace(" ", "") for p in pair] for pair in pairs]
+    by_token = [["".join(sorted(p.split())) for p in pair] for pair in pairs]
+    scores = np.fmax(
+        process.cpdist(
+            [a for a, _ in in_order],
+            [b for _, b in in_order],
+            scorer=Levenshtein.normalized_similarity,
+        ),
+        process.cpdist(
+            [a for a, _ in by_token],
+            [b for _, b in by_token],
+            scorer=Levenshtein.normalized_similarity,
+        ),
+    )
+    return np.asarray(scores, dtype=np.float64)[codes]
+
+
+def _unmatched_tail(best: np.ndarray) -> np.ndarray:
+    """Per chain (rows of best similarities, -1 for padding): 1 when its unmatched tokens all
+    follow its last matched one, 0 when not, NaN when none is unmatched."""
+    present = best >= 0
+    matched = present & (best >= MATCHED)
+    unmatched = present & ~matched
+    k = best.shape[1]
+    positions = np.arange(k)
+    last_matched = np.where(matched, positions, -1).max(axis=1)
+    first_unmatched = np.where(unmatched, positions, k).min(axis=1)
+    tail = (first_unmatched > last_matched).astype(np.float64)
+    return np.where(unmatched.any(axis=1), tail, np.nan)
+
+
 def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """(N, len(NAME_ALIGNMENT_OUTPUTS)) features of N pairs of chains; NaN where a side has
     no name."""
@@ -135,6 +179,9 @@ def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     last = cube[rows, cl - 1, cr - 1]
     swapped = (cube[rows, 0, cr - 1] + cube[rows, cl - 1, 0]) / 2
     single = (cl == 1) & (cr == 1)
+    longer = np.where((cl >= cr)[:, None], best_l, best_r)
+    chains_l = np.asarray(left, dtype=object)[both]
+    chains_r = np.asarray(right, dtype=object)[both]
     features = np.column_stack(
         [
             np.minimum(cover_l, cover_r),
@@ -147,6 +194,8 @@ def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
             np.where(single, np.nan, swapped),
             exact_cover,
             weakest,
+            _joined_similarity(chains_l, chains_r),
+            _unmatched_tail(longer),
         ]
     )
     out[both] = features

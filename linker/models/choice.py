@@ -33,12 +33,22 @@ class ModelChoice:
 
 
 NAME_FIELDS = ("given_name", "family_name", "full_name")
+# Fields that most person files hold. A trained model learnt from records that also held
+# others (filiation, nationality, documents...) is used by ``auto`` only on inputs that share
+# at least one of those: the default model learnt the two services' records, where a shared
+# phone or a wrong date is common and proves little, and on a generic file (Febrl, a customer
+# list) it would ignore evidence that the unsupervised model weighs.
+COMMON_FIELDS = frozenset(
+    {*NAME_FIELDS, "dob", "sex", "address", "postcode", "city", "country", "phones", "emails"}
+)
 
 
 def choose_model(choice: str, fields: list[str], entity: str = "person") -> ModelChoice:
     """Resolve ``--model``. ``auto`` takes the default trained model when one exists and the
-    input maps to at least a name and a date of birth (``fields``: the canonical fields it
-    maps to); otherwise the unsupervised model, which learns whatever the columns are."""
+    input maps to at least a name and a date of birth and, when the model learnt from fields
+    beyond ``COMMON_FIELDS``, to one of those (``fields``: the canonical fields the input
+    maps to); otherwise the unsupervised model, which learns whatever the columns are.
+    Companies and accounts need no date of birth."""
     if choice == "unsupervised":
         return ModelChoice("unsupervised", None, "asked for")
     if choice in ("trained", "auto"):
@@ -50,10 +60,11 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
                     "--model unsupervised"
                 )
             return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
-        has_name = any(f in fields for f in NAME_FIELDS)
-        if choice == "auto" and not (has_name and "dob" in fields):
-            reason = f"a trained model exists at {manifest}, but the input lacks a name or a dob"
-            return ModelChoice("unsupervised", None, reason)
+        if choice == "auto" and entity == "person":
+            missing = _missing_for_auto(fields, read_manifest(manifest).get("fields", []))
+            if missing:
+                reason = f"a trained model exists at {manifest}, but the input lacks {missing}"
+                return ModelChoice("unsupervised", None, reason)
         return ModelChoice("trained", manifest, f"default trained model {manifest}")
     path = Path(choice)
     if not path.exists():
@@ -62,6 +73,19 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
         )
     kind = "trained" if read_manifest(path).get("kind") == "trained" else "unsupervised"
     return ModelChoice(kind, path, f"model file {path}")
+
+
+def _missing_for_auto(fields: list[str], learnt: list[str]) -> str | None:
+    """What the input lacks for ``auto`` to take the trained model, or ``None``."""
+    if not any(f in fields for f in NAME_FIELDS):
+        return "a name"
+    if "dob" not in fields:
+        return "a date of birth"
+    distinctive = sorted(set(learnt) - COMMON_FIELDS)
+    if distinctive and not set(distinctive) & set(fields):
+        learnt_beyond = ", ".join(distinctive)
+        return f"all the fields it learnt beyond names, dates and contacts ({learnt_beyond})"
+    return None
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

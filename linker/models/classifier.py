@@ -38,12 +38,19 @@ TRUSTED_TYPES = frozenset(
 )
 
 
-FREE_DIRECTION = ("_shifted", "_swapped", "_rarity_min", "given_name_family_name_jw")
+FREE_DIRECTION = (
+    "_shifted",
+    "_swapped",
+    "_rarity_min",
+    "given_name_family_name_jw",
+    "name_script_exact",
+)
 
 
 def _free_direction(feature: str) -> bool:
     """Features whose effect need not grow with their value (a chain shift is a relative,
-    a rare name is evidence only when the names agree)."""
+    a rare name is evidence only when the names agree, two scripts change what the other
+    name features mean)."""
     return feature.endswith(FREE_DIRECTION)
 
 

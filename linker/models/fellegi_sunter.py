@@ -214,12 +214,38 @@ class FellegiSunter:
         distinct, inverse, _ = _patterns(levels)
         patterns = self.joint_levels(distinct)
         weights = self._group_weights(patterns)
-        prior = np.log2(self.lambda_ / (1 - self.lambda_))
-        identifier = np.array([self._is_identifier(k) for k in range(len(self.groups))], bool)
+        prior = self._prior()
         full = _probability(weights.sum(axis=1) + prior)
-        without = _probability(weights[:, ~identifier].sum(axis=1) + prior)
-        chosen = np.where(without < self.identifier_floor, without, full)
+        without = _probability(weights[:, ~self._identifier_groups()].sum(axis=1) + prior)
+        chosen = np.where(self._ignored(weights), without, full)
         return np.asarray(chosen[inverse], dtype=np.float64)
+
+    def explain(self, levels: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(base, contributions)`` in natural-log units: per pair, ``base +
+        contributions.sum(axis=1)`` is the logit of ``predict_proba_levels``. The base is the
+        prior log-odds ``ln(lambda / (1 - lambda))``; ``contributions[:, k]`` is group ``k``'s
+        log Bayes factor ``ln(m / u)`` of its (joint) level: 0 where the group is missing, and
+        0 for identifier groups where ``identifiers_ignored``."""
+        self._check_fitted()
+        weights = self._group_weights(self.joint_levels(levels))
+        weights[np.ix_(self._ignored(weights), self._identifier_groups())] = 0.0
+        return float(self._prior() * np.log(2.0)), weights * np.log(2.0)
+
+    def identifiers_ignored(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair, whether its identifiers are left out of its score: its other groups
+        alone call it a clear non-match (below ``identifier_floor``)."""
+        self._check_fitted()
+        return self._ignored(self._group_weights(self.joint_levels(levels)))
+
+    def _ignored(self, weights: np.ndarray) -> np.ndarray:
+        without = weights[:, ~self._identifier_groups()].sum(axis=1) + self._prior()
+        return np.asarray(_probability(without) < self.identifier_floor, dtype=bool)
+
+    def _prior(self) -> float:
+        return float(np.log2(self.lambda_ / (1 - self.lambda_)))
+
+    def _identifier_groups(self) -> np.ndarray:
+        return np.array([self._is_identifier(k) for k in range(len(self.groups))], dtype=bool)
 
     def _is_identifier(self, group: int) -> bool:
         _, members = self.groups[group]
@@ -233,7 +259,9 @@ class FellegiSunter:
         if not hasattr(self, "m_"):
             raise ModelError("the Fellegi-Sunter model is not fitted; call fit first")
 
-    def _describe_level(self, group: int, level: int) -> str:
+    def describe_level(self, group: int, level: int) -> str:
+        """Group ``group``'s (joint) level in words: ``>= 0.92``, ``given_name_jw >= 1.0,
+        family_name_jw missing``."""
         _, members = self.groups[group]
         if len(members) == 1:
             return _level_text(self.comparisons[members[0]], level)
@@ -259,7 +287,7 @@ class FellegiSunter:
                     {
                         "comparison": name,
                         "level": level,
-                        "similarity": self._describe_level(k, level),
+                        "similarity": self.describe_level(k, level),
                         "m": float(mk),
                         "u": float(uk),
                         "match_weight": float(np.log2(mk / uk)),

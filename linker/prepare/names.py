@@ -5,7 +5,8 @@ clean-up, anyascii. This module adds the project's own **skeleton**, which remov
 differences that transliteration makes between spellings of one name while keeping the
 letters that tell different names apart (Hassan/Hussein, Rahman/Rahim stay apart):
 
-- particles dropped (al-, el-, ul-, bin, ben, de..., and ben- written attached), ``abd``
+- particles dropped (al-, el-, ul-, bin, ben, de..., and ben-, al-, el- written attached to a
+  word of four letters or more in a name of several words), titles opening a name dropped, ``abd``
   joined to the next word (Abdul Rahman, Abd al-Rahman, Abderrahmane -> ``abdrahman``),
   ``ud-din`` joined to the word before it (Ala ud-Din, Alaeddine -> ``aladin``), Tigrinya
   compounds joined and their abbreviations expanded (Gebre Medhin, G/Medhin ->
@@ -34,8 +35,18 @@ PLACEHOLDERS = frozenset(
 )
 PARTICLES = frozenset(
     {"al", "el", "ul", "ad", "ed", "ud", "as", "es", "ar", "er", "an", "at", "az", "ash"}
-    | {"bin", "ibn", "bint", "ben", "bent", "de", "da", "du", "des", "la", "le", "van", "von"}
-    | {"thi"}  # Vietnamese middle names Van (above) and Thi: dropped as often as written
+    | {"bin", "ibn", "bint", "ben", "bent", "ould", "de", "da", "du", "des", "la", "le"}
+    | {"van", "von", "thi"}  # Vietnamese middle names Van and Thi: dropped as often as written
+    | {"nee", "epouse", "ep", "veuve", "dit", "dite"}  # French: née X, épouse Y, dit Z
+)
+# Abbreviations of one name (DOMAIN.md §2: Muhammad -> Mohd, Md.).
+ABBREVIATIONS = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
+# Honorifics written before a name (DOMAIN.md §2), dropped when they open a longer name; some
+# are family names too (Mohamed Ould Cheikh, Bilal Sheikh), kept where they stand there.
+TITLES = frozenset(
+    {"haji", "hajji", "hadj", "hadji", "haj", "sheikh", "shaikh", "shaykh", "cheikh"}
+    | {"mullah", "mulla", "molla", "hafiz", "hafez", "agha", "aga"}
+    | {"sayed", "sayyed", "sayid", "sayyid", "syed", "seyed", "seyyed"}
 )
 _ABD_WORDS = frozenset(
     {"abd", "abdul", "abdel", "abdal", "abdoul", "abdu", "abdou", "abde", "abdil"}
@@ -43,6 +54,7 @@ _ABD_WORDS = frozenset(
 _ABD_ATTACHED = re.compile(r"^abd(?:oul|ul|el|al|il|ou|ur|er|ar|u|e|a|o|i)?(?=[a-z]{2,}$)")
 _DIN_WORDS = frozenset({"din", "dine", "deen", "dinn", "eddine", "eddin", "uddin", "addin"})
 _BEN_ATTACHED = re.compile(r"^ben(?=[a-mo-z][a-z]{2,}$)")  # Benali, not Bennani
+_ARTICLE_ATTACHED = re.compile(r"^(?:al|el)(?=[a-z]{4,}$)")  # Eltayeb, Alamin; not Elias
 _DIN_ATTACHED = re.compile(r"^([a-z]{3,}?)(?:ud|ad|ed|el|al|ou|u|e)?d{1,2}(?:i|ee)ne?$")
 _COMPOUND_HEADS = {"gebre": "gebre", "gabre": "gebre", "g": "gebre", "habte": "habte"}
 _COMPOUND_HEADS |= {"wolde": "wolde", "welde": "wolde", "w": "wolde"}  # not Tekle: a name too
@@ -91,12 +103,14 @@ def _join_compounds(words: list[str]) -> list[str]:
         if word in _COMPOUND_HEADS and len(words) > 1:
             pending = _COMPOUND_HEADS[word]
             continue
-        if word in PARTICLES:
+        if word in PARTICLES or (word in TITLES and not out and not pending and len(words) > 1):
             continue
         if word in _DIN_WORDS and out and not pending:
             out[-1] += "din"
             continue
         word = _BEN_ATTACHED.sub("", _ABD_ATTACHED.sub("abd", word))
+        if len(words) > 1:
+            word = _ARTICLE_ATTACHED.sub("", word)
         if match := _DIN_ATTACHED.match(word):
             word = match.group(1) + "din"
         out.append(pending + word)
@@ -108,7 +122,7 @@ def _join_compounds(words: list[str]) -> list[str]:
 
 def skeleton_words(clean: str) -> list[str]:
     """The skeleton tokens of a clean ASCII name, in order."""
-    words = [w for w in clean.split() if w]
+    words = [ABBREVIATIONS.get(w, w) for w in clean.split() if w]
     if " ".join(words) in PLACEHOLDERS:
         return []
     return [fold_token(w) for w in _join_compounds(words) if w not in PLACEHOLDERS]
@@ -167,11 +181,36 @@ def name_chain(raw: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
     return chain.map(lambda v: " ".join(v.split()[:MAX_TOKENS]) if isinstance(v, str) else None)
 
 
+# Letters that one Arabic-script letter becomes in different romanisations: qaf (q, k, g),
+# dad/dhal/za (d, z), the long vowels (nothing); the skeleton has already folded q into k.
+_CONSONANT_CLASSES = re.compile(r"[aeiouyvw]|g|z")
+_CLASS_OF = {"g": "k", "z": "d"}
+
+
+def _consonant_class(match: re.Match[str]) -> str:
+    return _CLASS_OF.get(match.group(0), "")
+
+
+def script_of(value: str) -> str:
+    """The script a name is written in: ``arabic``, ``ethiopic`` or ``latin`` (any other,
+    Latin with diacritics included), from its first letter outside ASCII, if any."""
+    for char in value:
+        if ord(char) < 0x80:
+            continue
+        if "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f":
+            return "arabic"
+        if "\ufb50" <= char <= "\ufdff" or "\ufe70" <= char <= "\ufeff":
+            return "arabic"  # presentation forms
+        if "\u1200" <= char <= "\u139f":
+            return "ethiopic"
+    return "latin"
+
+
 def consonants(chain: str) -> str | None:
     """A chain without vowels (nor y, v, w, which Arabic script writes for long vowels): what
-    a name written in Arabic script keeps once transliterated (``ysr hmv`` for Yasser
-    al-Hamwi)."""
-    tokens = [re.sub(r"[aeiouyvw]", "", t) for t in chain.split()]
+    a name written in Arabic script keeps once transliterated (``sr hm`` for Yasser
+    al-Hamwi), with g/k and z/d folded (Ghasemi and قاسمی give ``ksm``)."""
+    tokens = [_CONSONANT_CLASSES.sub(_consonant_class, t) for t in chain.split()]
     return " ".join(t for t in tokens if t) or None
 
 
@@ -206,6 +245,14 @@ def add_name_columns(out: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, st
     out["name_chain"] = chain.to_numpy()
     out["chain_second"] = second_token(chain).to_numpy()
     out["name_consonants"] = map_distinct(chain, consonants).to_numpy()
+    first = None
+    for field in CHAIN_FIELDS:  # the script of the name the chain comes from
+        if field in columns:
+            values = raw[columns[field]].reset_index(drop=True)
+            first = values if first is None else first.where(first.notna(), values)
+    if first is not None:
+        script = map_distinct(first, lambda v: script_of(str(v)))
+        out["name_script"] = script.where(chain.notna()).to_numpy()
     if "father_name" in columns:
         father = raw[columns["father_name"]].reset_index(drop=True)
         out["father_skel"] = map_distinct(father, lambda v: skeleton(str(v))).to_numpy()

@@ -9,8 +9,10 @@ is blocked exactly as ``linker dedupe WORLD --entity TYPE`` blocks it. The pairs
 - a seeded sample of the other blocked candidate pairs (label 0, kind ``blocked_non_match``),
   each with ``weight`` = 1 / sampling rate so that a weighted model stays calibrated.
 
-Random pairs are never drawn: they teach nothing a blocked pair does not. One JSON object per
-line, gzip-compressed with a zero timestamp so that the same seed gives the same bytes::
+Random pairs are never drawn: they teach nothing a blocked pair does not. Beside them,
+``person_name_pairs.jsonl.gz`` holds pairs of names alone (``linker.synth.world.name_pairs``). One
+JSON object per line, gzip-compressed with a zero timestamp so that the same seed gives the
+same bytes::
 
     python -m linker.synth.training_pairs --seed 101 --identities 3000 --out training_data
 """
@@ -34,6 +36,7 @@ from linker.io import atomic_path
 from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PrepareOptions
 from linker.synth.world import GENERATOR_VERSION, generate_world
+from linker.synth.world.name_pairs import name_pairs
 from linker.world_input import ENTITY_TYPES, read_hard_negatives, read_truth_records, stack_world
 
 TRAINING_SEED = 101  # 7, 11 and 13 are for demos, held-out tests and model selection
@@ -164,6 +167,9 @@ def write_training_pairs(out: Path, seed: int, identities: int) -> dict[str, Any
         world = Path(directory) / "world"
         generate_world(identities, seed, world)
         sets = [entity_pairs(world, entity, seed) for entity in ENTITY_TYPES]
+    names, name_counts = name_pairs(seed, identities)
+    lines = [json.dumps(pair, ensure_ascii=False, sort_keys=True) for pair in names]
+    sets.append(PairSet("person_name", lines, name_counts))
     manifest: dict[str, Any] = {
         "world_seed": seed,
         "identities": identities,

@@ -1,0 +1,96 @@
+"""The default person model, trained from the committed ``training_data/`` as ``make run``
+trains it: it reproduces the committed reference scores, and it ranks the hand-written hard
+name pairs (``tests/data/hard_name_pairs.csv``: variants and look-alikes the generator never
+produced) with every DOMAIN.md §2 variant above its look-alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from linker import cli
+
+DATA = Path(__file__).parent / "data"
+REFERENCE_PAIRS = DATA / "reference_pairs.csv"
+REFERENCE_SCORES = DATA / "reference_scores.csv"  # written by `make training-data`
+HARD_PAIRS = DATA / "hard_name_pairs.csv"
+
+
+@pytest.fixture(scope="module")
+def default_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model = tmp_path_factory.mktemp("home") / "person"
+    assert cli.main(["train", "--model-dir", str(model), "--quiet"]) == 0
+    return model
+
+
+def score(pairs: Path, model: Path, out: Path) -> pd.DataFrame:
+    code = cli.main(
+        ["compare-pairs", str(pairs), "--model", str(model), "--out", str(out), "--quiet"]
+    )
+    assert code == 0
+    return pd.read_csv(out)
+
+
+def test_reference_pairs_score_as_committed(default_model: Path, tmp_path: Path) -> None:
+    scored = score(REFERENCE_PAIRS, default_model, tmp_path / "scores.csv")
+    expected = pd.read_csv(REFERENCE_SCORES)
+    assert list(scored["note"]) == list(expected["note"])
+    np.testing.assert_allclose(
+        scored["match_probability"], expected["match_probability"], rtol=0, atol=1e-9
+    )
+
+
+@pytest.fixture(scope="module")
+def hard_scores(default_model: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return score(HARD_PAIRS, default_model, tmp_path_factory.mktemp("hard") / "scores.csv")
+
+
+# (variant, look-alike) pairs of DOMAIN.md §2: the variant must score higher.
+DOMAIN_ORDERINGS = [
+    (
+        ("Mohammed Al-Hassan", "HASSAN Mohamed El"),
+        ("Mohammed Al-Hassan", "Ahmed Al-Hassan"),
+    ),
+    (
+        ("Abdulrahman Ahmadi", "Abdel Rahman Ahmadi"),
+        ("Abdul Rahman Ahmadi", "Abdul Rahim Ahmadi"),
+    ),
+    (
+        ("Tesfaye Gebremedhin", "ተስፋዬ ገብረመድህን"),
+        ("Tesfaye Gebremedhin Tekle", "Gebremedhin Tekle Haile"),
+    ),
+    (("Nguyen Van Minh", "Minh Van Nguyen"), ("Nguyen Van Minh", "Nguyen Van Manh")),
+]
+
+
+def _probability(scores: pd.DataFrame, left: str, right: str) -> float:
+    row = scores[(scores["left_full_name"] == left) & (scores["right_full_name"] == right)]
+    assert len(row) == 1, (left, right)
+    return float(row["match_probability"].iloc[0])
+
+
+@pytest.mark.parametrize(("variant", "lookalike"), DOMAIN_ORDERINGS)
+def test_domain_variants_score_above_their_lookalikes(
+    hard_scores: pd.DataFrame, variant: tuple[str, str], lookalike: tuple[str, str]
+) -> None:
+    assert _probability(hard_scores, *variant) > _probability(hard_scores, *lookalike)
+
+
+def test_hard_name_pairs_are_mostly_ordered(hard_scores: pd.DataFrame) -> None:
+    """Floors a little below what the model reaches today (AUC 0.866, 77 of 100 name groups
+    with every variant above every look-alike): they catch a regression. The issue's goal,
+    AUC 0.90, is not reached yet."""
+    auc = roc_auc_score(hard_scores["is_match"], hard_scores["match_probability"])
+    ordered = total = 0
+    for _, group in hard_scores.groupby("left_full_name"):
+        variants = group.loc[group["is_match"] == 1, "match_probability"]
+        lookalikes = group.loc[group["is_match"] == 0, "match_probability"]
+        if len(variants) and len(lookalikes):
+            total += 1
+            ordered += int(variants.min() > lookalikes.max())
+    assert auc >= 0.84
+    assert ordered / total >= 0.70

@@ -1,0 +1,34 @@
+"""Pairs of names alone for training: variants of one person's name and look-alikes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linker.synth.world.name_pairs import LOOKALIKES, lookalike, name_pairs
+from linker.synth.world.world import build_people
+
+
+def test_name_pairs_are_seeded_labelled_and_hold_only_names() -> None:
+    first, counts = name_pairs(5, 200)
+    again, _ = name_pairs(5, 200)
+    assert first == again
+    assert counts["variant"] == sum(p["label"] for p in first) > 150
+    assert {p["kind"] for p in first if p["label"] == 0} <= set(LOOKALIKES)
+    for pair in first:
+        for side in ("left", "right"):
+            assert set(pair[side]) == {"record_id", "full_name"} and pair[side]["full_name"]
+
+
+def test_a_lookalike_changes_a_name_and_keeps_the_rest() -> None:
+    rng = np.random.default_rng(1)
+    people = build_people(300, rng).persons
+    for person in people[:100]:
+        for kind in LOOKALIKES:
+            other = lookalike(person, kind, rng)
+            if other is None:
+                continue
+            names = (other.given, other.father, other.grandfather, other.family)
+            assert names != (person.given, person.father, person.grandfather, person.family)
+            assert other.origin == person.origin and other.entity_id == person.entity_id
+            if kind == "son":
+                assert (other.father, other.grandfather) == (person.given, person.father)
