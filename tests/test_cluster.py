@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from linker.cluster import cluster_pairs
+from linker.cluster import _components, cluster_pairs
 
 
 def groups(labels: np.ndarray) -> set[frozenset[int]]:
@@ -40,3 +41,20 @@ def test_explicit_cannot_link_splits() -> None:
 def test_labels_do_not_depend_on_edge_order() -> None:
     edges = [(0, 1, 0.9), (2, 3, 0.8), (1, 2, 0.7)]
     assert run(5, edges) == run(5, edges[::-1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_components_match_a_plain_union_find(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    left, right = rng.integers(0, n, 250), rng.integers(0, n, 250)
+    root = list(range(n))
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            x = root[x]
+        return x
+
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        root[max(find(a), find(b))] = min(find(a), find(b))
+    assert _components(n, left, right).tolist() == [find(x) for x in range(n)]
