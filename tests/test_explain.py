@@ -7,14 +7,12 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from linker import cli
-from linker.compare import Comparison
 from linker.evaluate import read_truth
-from linker.models import FellegiSunter, PairClassifier
+from linker.models import PairClassifier
 from linker.pipeline import Settings, SourceTable, plan_columns, prepare_sources, train_features
 from linker.prepare import PrepareOptions
 from linker.synth.world import generate_world
@@ -96,39 +94,3 @@ def test_explain_needs_scores(world: Path, tmp_path: Path, capsys: pytest.Captur
     assert cli.main(["dedupe", str(world), "--out", str(out), "--explain", "--quiet"]) == 2
     assert "--scores" in capsys.readouterr().err
     assert not out.exists()
-
-
-def test_fellegi_sunter_contributions_follow_the_identifier_floor() -> None:
-    comparisons = [
-        Comparison("family_name", "jaro_winkler", (1.0, 0.8)),
-        Comparison("dob", "date", (1.0,)),
-        Comparison("phones", "shared_item", (1.0,), identifier=True),
-    ]
-    rng = np.random.default_rng(5)
-    matches = np.column_stack(
-        [
-            rng.choice(3, 4000, p=[0.02, 0.08, 0.9]),
-            rng.choice(2, 4000, p=[0.1, 0.9]),
-            rng.choice(2, 4000, p=[0.3, 0.7]),
-        ]
-    )
-    others = np.column_stack(
-        [
-            rng.choice(3, 40000, p=[0.9, 0.08, 0.02]),
-            rng.choice(2, 40000, p=[0.97, 0.03]),
-            rng.choice(2, 40000, p=[0.9995, 0.0005]),
-        ]
-    )
-    levels = np.vstack([matches, others]).astype(np.int8)
-    model = FellegiSunter(comparisons).fit(levels, others.astype(np.int8))
-    probe = np.array([[0, 0, 1], [2, 1, 1], [2, -1, 0], [-1, -1, -1]], dtype=np.int8)
-    base, contributions = model.explain(probe)
-    logit = base + contributions.sum(axis=1)
-    probability = model.predict_proba_levels(probe)
-    assert np.allclose(1 / (1 + np.exp(-logit)), probability, rtol=0, atol=1e-12)
-    ignored = model.identifiers_ignored(probe)
-    assert ignored.tolist() == [True, False, False, False]
-    assert contributions[0, 2] == 0.0 and contributions[1, 2] != 0.0
-    assert (contributions[3] == 0).all() and base == pytest.approx(
-        math.log(model.lambda_ / (1 - model.lambda_))
-    )

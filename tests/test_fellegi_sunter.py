@@ -1,4 +1,5 @@
 import json
+import math
 
 import numpy as np
 import pytest
@@ -110,7 +111,8 @@ def test_a_move_counts_once_when_location_fields_are_grouped() -> None:
     assert any("address" in row["similarity"] for row in grouped.weights_table())
 
 
-def test_a_shared_identifier_alone_never_makes_a_match() -> None:
+def _identifier_model() -> tuple[list[Comparison], FellegiSunter]:
+    """A model fitted on names, dates and a phone (an identifier), levels made up."""
     comparisons = [
         Comparison("family_name", "jaro_winkler", (1.0, 0.8)),
         Comparison("dob", "date", (1.0,)),
@@ -133,6 +135,11 @@ def test_a_shared_identifier_alone_never_makes_a_match() -> None:
     )
     levels = np.vstack([matches, others]).astype(np.int8)
     model = FellegiSunter(comparisons).fit(levels, others.astype(np.int8))
+    return comparisons, model
+
+
+def test_a_shared_identifier_alone_never_makes_a_match() -> None:
+    comparisons, model = _identifier_model()
     same_phone_only = np.array([[0, 0, 1]], dtype=np.int8)  # names and dates disagree
     same_phone_and_name = np.array([[2, -1, 1]], dtype=np.int8)
     unfloored = FellegiSunter(comparisons, identifier_floor=0.0)
@@ -143,3 +150,18 @@ def test_a_shared_identifier_alone_never_makes_a_match() -> None:
     )
     assert model.predict_proba_levels(same_phone_only)[0] < 0.01
     assert model.predict_proba_levels(same_phone_and_name)[0] > 0.5
+
+
+def test_fellegi_sunter_contributions_follow_the_identifier_floor() -> None:
+    _, model = _identifier_model()
+    probe = np.array([[0, 0, 1], [2, 1, 1], [2, -1, 0], [-1, -1, -1]], dtype=np.int8)
+    base, contributions = model.explain(probe)
+    logit = base + contributions.sum(axis=1)
+    probability = model.predict_proba_levels(probe)
+    assert np.allclose(1 / (1 + np.exp(-logit)), probability, rtol=0, atol=1e-12)
+    ignored = model.identifiers_ignored(probe)
+    assert ignored.tolist() == [True, False, False, False]
+    assert contributions[0, 2] == 0.0 and contributions[1, 2] != 0.0
+    assert (contributions[3] == 0).all() and base == pytest.approx(
+        math.log(model.lambda_ / (1 - model.lambda_))
+    )
