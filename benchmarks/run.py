@@ -124,15 +124,13 @@ def _synth(name: str, data_dir: Path) -> Dataset:
 def _world(name: str, data_dir: Path) -> Dataset:
     """The persons of a two-service world (``WORLD_SEEDS``), both services stacked in one
     file, as ``linker dedupe WORLD --entity person`` stacks them."""
-    from linker.synth.world import build_world
+    from linker.synth.world import stacked_persons
 
     records, truth = data_dir / f"{name}_persons.csv", data_dir / f"{name}_truth.csv"
     if not (records.exists() and truth.exists()):
-        frames = build_world(WORLD_IDENTITIES, WORLD_SEEDS[name]).frames
-        persons = pd.concat([frames["fiu/persons"], frames["police/persons"]], ignore_index=True)
+        persons, known = stacked_persons(WORLD_IDENTITIES, WORLD_SEEDS[name])
         _write(persons, records)
-        known = frames["truth/records"]
-        _write(known.loc[known["entity_type"] == "person", ["record_id", "entity_id"]], truth)
+        _write(known, truth)
     return Dataset(name, "dedupe", (records,), truth)
 
 

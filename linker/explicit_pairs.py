@@ -20,9 +20,9 @@ from linker.errors import InputError
 from linker.models import PairClassifier
 from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PreparedRecords, PrepareOptions
+from linker.prepare.names import CHAIN_FIELDS
 
 SIDES = ("left", "right")
-NAME_FIELDS = frozenset({"full_name", "given_name", "family_name", "father_name"})
 RARITY_SUFFIX = "_rarity_min"
 
 
@@ -115,7 +115,7 @@ def pair_features(
 def is_names_only(pairs: ExplicitPairs) -> bool:
     """Whether the pairs give nothing but names (``training_data``'s name pairs, or an
     analyst's list)."""
-    return set(pairs.records.columns) - {"record_id"} <= NAME_FIELDS
+    return set(pairs.records.columns) - {"record_id"} <= set(CHAIN_FIELDS)
 
 
 def train_from_pairs(

@@ -308,16 +308,28 @@ def score_pairs(
                 model.path,
             )
         model_stats["reason"] = model.reason
-    stats: dict[str, Any] = {
-        "records": len(records),
+    stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "local")
+    return Outcome(prepared, blocking, probability, stats, comparisons, scorer)
+
+
+def run_stats(
+    records: int,
+    blocking: BlockingResult,
+    comparisons: list[Comparison],
+    model_stats: dict[str, Any],
+    timer: Timer,
+    engine: str,
+) -> dict[str, Any]:
+    """The statistics of a scored run, the same keys whichever engine scored it."""
+    return {
+        "records": records,
         "candidates": blocking.count,
         "blocking": blocking.stats(),
         "comparisons": [c.name for c in comparisons],
         "model": model_stats,
         "timings": timer.seconds,
-        "engine": "local",
+        "engine": engine,
     }
-    return Outcome(prepared, blocking, probability, stats, comparisons, scorer)
 
 
 def comparisons_and_model(

@@ -34,7 +34,7 @@ from linker.blocking import BlockingResult, KeyCodes, choose_rules
 from linker.engines.spark_blocking import candidate_pairs
 from linker.engines.spark_scoring import score_candidates
 from linker.errors import ConfigError
-from linker.pipeline import Outcome, Settings, Timer, comparisons_and_model
+from linker.pipeline import Outcome, Settings, Timer, comparisons_and_model, run_stats
 from linker.prepare import PreparedRecords
 
 if TYPE_CHECKING:
@@ -147,16 +147,8 @@ def score_pairs_on_spark(
         candidates.pairs.unpersist()
     capped = candidates.capped_blocks
     blocking = BlockingResult(left, right, candidates.pairs_per_rule, capped)
-    stats: dict[str, Any] = {
-        "records": len(records),
-        "candidates": blocking.count,
-        "blocking": blocking.stats(),
-        "comparisons": [c.name for c in comparisons],
-        "model": model_stats,
-        "timings": timer.seconds,
-        "engine": "spark",
-        "spark": _spark_figures(spark, tasks, len(capped)),
-    }
+    stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "spark")
+    stats["spark"] = _spark_figures(spark, tasks, len(capped))
     return Outcome(prepared, blocking, probability, stats)
 
 

@@ -248,3 +248,13 @@ def build_world(identities: int, seed: int, config: WorldConfig | None = None) -
     )
     frames["truth/hard_negatives"] = pd.DataFrame(negatives, columns=list(RELATION_COLUMNS))
     return WorldTables(seed, identities, config, frames, writer.tally)
+
+
+def stacked_persons(identities: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both services' person records of a world in one frame (as ``linker dedupe WORLD
+    --entity person`` stacks them), and their truth: ``record_id, entity_id``."""
+    frames = build_world(identities, seed).frames
+    persons = pd.concat([frames["fiu/persons"], frames["police/persons"]], ignore_index=True)
+    known = frames["truth/records"]
+    truth = known.loc[known["entity_type"] == "person", ["record_id", "entity_id"]]
+    return persons, truth
