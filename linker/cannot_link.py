@@ -19,6 +19,11 @@ Each fact alone is **soft**: a clerk can flip a sex or replace a date, and both 
 these fields, so for a scored pair the score decides; the fact speaks for pairs that were never
 scored (two people chained through a third record). Both facts at once are **hard**: that needs
 two independent recording errors, so the pair is never in one cluster, whatever it scored.
+
+A third kind of evidence is not read from the records: a reviewer's "distinct" decision
+(``linker dedupe --distinct PAIRS.csv``, read by ``linker.io.read_id_pairs``) is hard for any
+entity type, while the two facts above are read for people only. ``linker.pipeline.dedupe``
+merges them all into the cannot-link pairs of ``linker.cluster.cluster_pairs``.
 """
 
 from __future__ import annotations

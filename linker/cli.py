@@ -21,7 +21,7 @@ import pandas as pd
 
 from linker.engines import DEFAULT_SPARK_MASTER, ENGINES, score_with_engine
 from linker.errors import ConfigError, LinkerError
-from linker.io import read_table, write_outputs
+from linker.io import read_id_pairs, read_table, write_outputs
 from linker.models import PairClassifier
 from linker.models.choice import choose_model, default_model_dir, read_manifest
 from linker.models.explanations import explain_pairs
@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         "input", type=Path, help="CSV or Parquet file, or a world directory (both services)"
     )
     _add_run_options(dedupe_cmd)
+    dedupe_cmd.add_argument(
+        "--distinct",
+        type=Path,
+        metavar="PAIRS.csv",
+        help="CSV left_id,right_id (other columns ignored): record pairs a reviewer said are "
+        "different, never put in one cluster; rows with unknown ids are skipped and counted",
+    )
 
     link_cmd = commands.add_parser("link", help="match the records of two files")
     link_cmd.add_argument("left", type=Path)
@@ -246,6 +253,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     if args.explain and args.engine != "local":
         raise ConfigError("--explain needs --engine local (explanations are computed in-process)")
     paths = [args.input] if args.command == "dedupe" else [args.left, args.right]
+    distinct_path: Path | None = getattr(args, "distinct", None)
+    distinct = read_id_pairs(distinct_path) if distinct_path else None  # a bad file fails early
     settings = Settings(
         threshold=args.threshold,
         model=args.model,
@@ -282,8 +291,10 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     console.say(f"model: {model['kind']} ({model['reason']}); {outcome.blocking.count} candidates")
     with timer.stage("cluster" if args.command == "dedupe" else "select_matches"):
         if args.command == "dedupe":
-            result = dedupe(outcome, settings.threshold)
+            result = dedupe(outcome, settings.threshold, distinct)
             summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
+            if distinct_path:
+                console.say(_reviewer_summary(distinct_path, outcome.stats["clustering"]))
         else:
             result = link(outcome, settings.threshold, settings.one_to_one)
             summary = f"{len(result)} matched pairs"
@@ -302,6 +313,17 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     write_outputs(outputs)
     console.say(f"{summary}; wrote {', '.join(str(p) for p in outputs)}")
     return 0
+
+
+def _reviewer_summary(path: Path, clustering: dict[str, int]) -> str:
+    applied, skipped = clustering["cannot_link_reviewer"], clustering["reviewer_pairs_skipped"]
+    message = f"{path}: {applied} reviewer pair(s) kept apart"
+    if skipped:
+        message += (
+            f"; {skipped} row(s) skipped (an id not among the records, an empty id, "
+            "or one record twice)"
+        )
+    return message
 
 
 def _scores_for_output(

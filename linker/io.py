@@ -24,6 +24,7 @@ import pandas as pd
 from linker.errors import InputError, OutputError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+ID_PAIR_COLUMNS = ("left_id", "right_id")  # a file of record pairs (read_id_pairs)
 LIST_SEPARATOR = "|"  # several values in one cell: "0612345678|0798765432"
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _SNIFF_BYTES = 64 * 1024
@@ -280,6 +281,36 @@ def _check_ids(table: Table, id_column: str) -> None:
             row=int(where[1]),
             column=id_column,
         )
+
+
+def read_id_pairs(path: Path) -> pd.DataFrame:
+    """``left_id, right_id`` of a UTF-8 CSV file of record pairs, one pair a row (a reviewer's
+    decisions): ids as strings with surrounding spaces removed, an empty cell ``""``.
+
+    Other columns (reviewer, date, note) are ignored; a header without rows holds no pairs.
+    Raises ``InputError`` naming the file when it is missing, unreadable or lacks a column.
+    """
+    name = str(path)
+    if not path.is_file():
+        problem = "is a directory, expected a CSV file" if path.is_dir() else "no such file"
+        raise InputError(problem, file=name)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=name) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=name) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in ID_PAIR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"no column {' or '.join(missing)}: a file of pairs needs "
+            f"{','.join(ID_PAIR_COLUMNS)} (columns are {list(frame.columns)})",
+            file=name,
+            row=1,
+        )
+    pairs: pd.DataFrame = frame[list(ID_PAIR_COLUMNS)].apply(lambda column: column.str.strip())
+    return pairs
 
 
 def _temporary_beside(path: Path) -> Path:

@@ -416,25 +416,34 @@ def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], 
         )
 
 
-def dedupe(outcome: Outcome, threshold: float) -> pd.DataFrame:
+def dedupe(
+    outcome: Outcome, threshold: float, distinct: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``record_id, cluster_id`` for every record; a cluster is named by its smallest id.
 
     Cannot-link evidence (``linker.cannot_link``) between records that the matches would put
     in one cluster keeps them apart: hard evidence always, soft evidence when the pair was not
-    scored (for a scored pair, the score decides). What it did is counted in
-    ``outcome.stats["clustering"]``.
+    scored (for a scored pair, the score decides). ``distinct`` holds ``left_id, right_id``
+    pairs that a reviewer said are different (``linker.io.read_id_pairs``): each is hard
+    evidence, for any entity type; a row with an empty id, an id not among the records or
+    one record twice is skipped. What it did is counted in ``outcome.stats["clustering"]``.
     """
     ids = outcome.records.frame["record_id"].astype(str).to_numpy()
     left, right, probability = outcome.blocking.left, outcome.blocking.right, outcome.probability
     strong = probability >= threshold
     (apart_left, apart_right), counts = _cannot_link(outcome.records.frame, left, right, strong)
+    (reviewed_left, reviewed_right), reviewed = _reviewer_pairs(ids, distinct)
+    counts.update(reviewed)
     labels = cluster_pairs(
         len(ids),
         left,
         right,
         probability,
         threshold=threshold,
-        cannot_link=(apart_left, apart_right),
+        cannot_link=(
+            np.concatenate([apart_left, reviewed_left]),
+            np.concatenate([apart_right, reviewed_right]),
+        ),
     )
     counts["matches_refused"] = int((strong & (labels[left] != labels[right])).sum())
     outcome.stats["clustering"] = counts
@@ -444,6 +453,28 @@ def dedupe(outcome: Outcome, threshold: float) -> pd.DataFrame:
     rank[order] = np.arange(len(ids))
     smallest = pd.Series(rank).groupby(labels).transform("min").to_numpy()
     return pd.DataFrame({"record_id": ids, "cluster_id": ids[order][smallest]})
+
+
+def _reviewer_pairs(
+    ids: np.ndarray, distinct: pd.DataFrame | None
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, int]]:
+    """The record positions of the pairs in ``distinct`` (each pair once, in either order),
+    and counts: pairs applied, rows skipped (an empty or unknown id, one record twice)."""
+    if distinct is None or distinct.empty:  # no index of the ids (a second at 3M records)
+        none = np.empty(0, dtype=np.int64)
+        return (none, none), {"cannot_link_reviewer": 0, "reviewer_pairs_skipped": 0}
+    index = pd.Index(ids)
+    left, right = (
+        index.get_indexer(pd.Index(distinct[column].fillna("").astype(str)))  # "": no id
+        for column in ("left_id", "right_id")
+    )
+    valid = (left >= 0) & (right >= 0) & (left != right)
+    pairs = np.unique(
+        np.stack([np.minimum(left, right)[valid], np.maximum(left, right)[valid]], axis=1),
+        axis=0,
+    ).astype(np.int64)
+    counts = {"cannot_link_reviewer": len(pairs), "reviewer_pairs_skipped": int((~valid).sum())}
+    return (pairs[:, 0], pairs[:, 1]), counts
 
 
 def _cannot_link(
