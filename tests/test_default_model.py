@@ -1,7 +1,12 @@
 """The default person model, trained from the committed ``training_data/`` as ``make run``
 trains it: it reproduces the committed reference scores, and it ranks the hand-written hard
-name pairs (``tests/data/hard_name_pairs.csv``: variants and look-alikes the generator never
-produced) with every DOMAIN.md §2 variant above its look-alike."""
+name pairs (variants and look-alikes the generator never produced) with every DOMAIN.md §2
+variant above its look-alike.
+
+Two hand-written files: ``hard_name_pairs.csv`` (DOMAIN.md's 42 pairs and 276 more), whose
+failures guided the skeleton rules and features, and ``heldout_name_pairs.csv`` (238 pairs of
+51 other people), written later by someone who saw neither the scores nor that file, and
+scored once, after the changes it measures."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ DATA = Path(__file__).parent / "data"
 REFERENCE_PAIRS = DATA / "reference_pairs.csv"
 REFERENCE_SCORES = DATA / "reference_scores.csv"  # written by `make training-data`
 HARD_PAIRS = DATA / "hard_name_pairs.csv"
+HELDOUT_PAIRS = DATA / "heldout_name_pairs.csv"
 
 
 @pytest.fixture(scope="module")
@@ -80,17 +86,24 @@ def test_domain_variants_score_above_their_lookalikes(
     assert _probability(hard_scores, *variant) > _probability(hard_scores, *lookalike)
 
 
-def test_hard_name_pairs_are_mostly_ordered(hard_scores: pd.DataFrame) -> None:
-    """Floors a little below what the model reaches today (AUC 0.866, 77 of 100 name groups
-    with every variant above every look-alike): they catch a regression. The issue's goal,
-    AUC 0.90, is not reached yet."""
-    auc = roc_auc_score(hard_scores["is_match"], hard_scores["match_probability"])
+# Floors a little below what the model reaches today, to catch a regression:
+# hard_name_pairs AUC 0.883 with 82 of 100 name groups ordered (every variant above every
+# look-alike), heldout_name_pairs AUC 0.904 with 36 of 51. The issue's goal, AUC 0.90 on
+# hard_name_pairs, is not reached.
+@pytest.mark.parametrize(
+    ("pairs", "min_auc", "min_ordered"), [(HARD_PAIRS, 0.86, 0.78), (HELDOUT_PAIRS, 0.88, 0.65)]
+)
+def test_hand_written_name_pairs_are_mostly_ordered(
+    default_model: Path, tmp_path: Path, pairs: Path, min_auc: float, min_ordered: float
+) -> None:
+    scores = score(pairs, default_model, tmp_path / "scores.csv")
+    auc = roc_auc_score(scores["is_match"], scores["match_probability"])
     ordered = total = 0
-    for _, group in hard_scores.groupby("left_full_name"):
+    for _, group in scores.groupby("left_full_name"):
         variants = group.loc[group["is_match"] == 1, "match_probability"]
         lookalikes = group.loc[group["is_match"] == 0, "match_probability"]
         if len(variants) and len(lookalikes):
             total += 1
             ordered += int(variants.min() > lookalikes.max())
-    assert auc >= 0.84
-    assert ordered / total >= 0.70
+    assert auc >= min_auc
+    assert ordered / total >= min_ordered

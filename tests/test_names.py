@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
-from linker.prepare.names import consonants, is_placeholder, name_chain, skeleton, value_rarity
+from linker.prepare.names import (
+    consonants,
+    is_placeholder,
+    name_chain,
+    skeleton,
+    skeleton_chain,
+    value_rarity,
+)
 from linker.prepare.text import normalise_one
 
 
@@ -61,6 +68,58 @@ def test_chain_orders_french_family_names_last_and_falls_back_to_parts() -> None
     )
     chain = name_chain(raw, {"full_name": "full", "given_name": "given", "family_name": "family"})
     assert list(chain) == ["muhamad hasan", "umar sala"]
+
+
+@pytest.mark.parametrize(
+    "orders",
+    [
+        ["Nguyen Van Minh", "Minh Van Nguyen", "Van Minh NGUYEN", "NGUYEN VAN MINH"],
+        ["Trần Văn Hùng", "Van Hung TRAN", "Tran Van Hung"],
+    ],
+)
+def test_vietnamese_family_names_go_last_in_any_order(orders: list[str]) -> None:
+    raw = pd.DataFrame({"full": orders})
+    chain = name_chain(raw, {"full_name": "full"}).map(skeleton_chain)
+    assert chain.nunique() == 1, list(chain)
+
+
+@pytest.mark.parametrize(
+    ("value", "tokens"),
+    [
+        ("Nguyen Van Tuan", "tuan nguyan"),  # ASCII: skeletons only
+        ("Nguyễn Văn Tuấn", "tuan=tuan nguyan=nguyen"),  # own orthography: letters kept
+        ("Ayşe KILIÇ", "ais=ayse kilik=kilic"),
+        ("İBRAHİM DOĞAN", "ibrahim=ibrahim dugan=dogan"),
+        ("محمد علي", "mhmd li"),  # Arabic script: no letters kept (its vowels are unwritten)
+    ],
+)
+def test_names_in_their_own_orthography_keep_their_letters(value: str, tokens: str) -> None:
+    chain = name_chain(pd.DataFrame({"full": [value]}), {"full_name": "full"})
+    assert chain[0] == tokens
+
+
+def _token_features(a: str, b: str) -> dict[str, float]:
+    chains = [name_chain(pd.DataFrame({"full": [v]}), {"full_name": "full"})[0] for v in (a, b)]
+    values = name_alignment(np.array(chains[:1], dtype=object), np.array(chains[1:], dtype=object))
+    return dict(zip(NAME_ALIGNMENT_OUTPUTS, values[0], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "variant", "other"),
+    [
+        ("Nguyễn Văn Tuấn", "Nguyen Van Tuan", "Nguyễn Văn Toàn"),  # o/u folded in a skeleton
+        ("Vũ Văn Long", "VU Van Long", "Võ Văn Long"),
+        ("Hüseyin Koçak", "Huseyin Kocak", "Hüseyin Koçer"),
+    ],
+)
+def test_two_names_in_their_orthography_are_compared_on_their_letters(
+    name: str, variant: str, other: str
+) -> None:
+    """Diacritics dropped leave a spelling of the name; two names both written with their
+    diacritics that differ are two names, although their skeletons may be one."""
+    assert _token_features(name, variant)["exact_cover"] == 1.0
+    assert _token_features(name, other)["exact_cover"] < 1.0
+    assert _token_features(name, other)["weakest"] < 0.9
 
 
 def _features(a: str, b: str) -> dict[str, float]:

@@ -44,7 +44,7 @@ NAME_LEVELS = (1.0, 0.92, 0.8)
 # Comparators that compute several features at once: name -> (function, output names).
 MULTI_COMPARATORS = {"name_alignment": (name_alignment, NAME_ALIGNMENT_OUTPUTS)}
 DERIVED_COLUMNS = (
-    "name_chain",
+    "name_tokens",
     "name_consonants",
     "name_script",
     "name_rarity",
@@ -132,12 +132,18 @@ def generic_comparisons(generic: dict[str, str]) -> list[Comparison]:
 
 # Features of the trained model only: correlated with the name and date comparisons above,
 # which Fellegi-Sunter (independent fields) would count twice.
-_NAME_CHAIN_COMPARISONS = [
-    Comparison("name_chain", "name_alignment", (1.0, 0.9), output=o, supervised_only=True)
-    for o in NAME_ALIGNMENT_OUTPUTS
-]
 _DERIVED_COMPARISONS: dict[str, list[Comparison]] = {
-    "name_chain": _NAME_CHAIN_COMPARISONS,
+    "name_tokens": [
+        Comparison(
+            "name_tokens",
+            "name_alignment",
+            (1.0, 0.9),
+            label=f"name_chain_{o}",
+            output=o,
+            supervised_only=True,
+        )
+        for o in NAME_ALIGNMENT_OUTPUTS
+    ],
     "name_consonants": [
         Comparison("name_consonants", "name_alignment", (1.0, 0.9), output=o, supervised_only=True)
         for o in ("cover_max", "soft", "exact_cover", "joined")

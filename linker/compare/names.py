@@ -1,6 +1,7 @@
 """Token alignment of two name chains: several features from one similarity cube.
 
-A chain is the ordered skeleton tokens of a name (``linker.prepare.names``). For N pairs of
+A chain is the ordered skeleton tokens of a name (``linker.prepare.names``), each with its
+letters when the name is written in its own orthography (``nguyan=nguyen``). For N pairs of
 chains, every token of the left is compared with every token of the right (Jaro-Winkler on the
 distinctive part of each token, once per distinct token pair), giving an N x K x K cube. The
 features read it in different ways, so that a model can tell a spelling variant from a
@@ -32,7 +33,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from linker.prepare.names import MAX_TOKENS, distinctive
+from linker.prepare.names import MAX_TOKENS, distinctive, skeleton_chain
 
 NAME_ALIGNMENT_OUTPUTS = (
     "cover_min",
@@ -66,10 +67,24 @@ def _token_codes(chains: np.ndarray, vocabulary: dict[str, int]) -> tuple[np.nda
     return matrix, counts
 
 
+def _compared_forms(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The forms two tokens are compared on: their letters when both names are written in
+    their own orthography (``skeleton=letters`` tokens), else their skeletons."""
+    split_first = [t.partition("=") for t in first]
+    split_second = [t.partition("=") for t in second]
+    both = [bool(a[2] and b[2]) for a, b in zip(split_first, split_second, strict=True)]
+    return (
+        np.array([a[2] if w else a[0] for a, w in zip(split_first, both, strict=True)], object),
+        np.array([b[2] if w else b[0] for b, w in zip(split_second, both, strict=True)], object),
+    )
+
+
 def _token_similarity(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Jaro-Winkler of token pairs; a one-letter token (an initial) that is the first letter
     of the other scores at least 0.9. Two tokens that both start with a shared prefix (abd,
-    gebre...) are compared on what follows it: Abdul Rahman and Abdul Rahim differ there."""
+    gebre...) are compared on what follows it: Abdul Rahman and Abdul Rahim differ there.
+    Tokens of two names written in their own orthography are compared on their letters."""
+    first, second = _compared_forms(first, second)
     first_part = np.array([distinctive(t) for t in first], dtype=object)
     second_part = np.array([distinctive(t) for t in second], dtype=object)
     both = (first_part != first) & (second_part != second)
@@ -113,10 +128,10 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _joined_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Levenshtein similarity of the chains without spaces, in order or with sorted tokens
-    (the better of the two); once per distinct pair of chains."""
+    """Levenshtein similarity of the skeleton chains without spaces, in order or with sorted
+    tokens (the better of the two); once per distinct pair of chains."""
     codes, distinct = pd.factorize(pd.Series(left) + "|" + pd.Series(right), sort=False)
-    pairs = [value.split("|") for value in distinct]
+    pairs = [[skeleton_chain(chain) for chain in value.split("|")] for value in distinct]
     in_order = [[p.replace(" ", "") for p in pair] for pair in pairs]
     by_token = [["".join(sorted(p.split())) for p in pair] for pair in pairs]
     scores = np.fmax(

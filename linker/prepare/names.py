@@ -23,6 +23,7 @@ The generator's variant tables are never read here: these rules come from DOMAIN
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,11 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 MAX_TOKENS = 5
+# The commonest Vietnamese family names, which Vietnamese order writes first (DOMAIN.md §2).
+VIETNAMESE_FAMILIES = frozenset(
+    {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do"}
+    | {"ho", "ngo", "duong", "ly", "dinh", "truong", "trinh", "dao", "doan", "luong"}
+)
 
 
 def fold_token(token: str) -> str:
@@ -120,17 +126,48 @@ def _join_compounds(words: list[str]) -> list[str]:
     return out
 
 
-def skeleton_words(clean: str) -> list[str]:
-    """The skeleton tokens of a clean ASCII name, in order."""
+def skeleton_words(clean: str, fold: Callable[[str], str] = fold_token) -> list[str]:
+    """The skeleton tokens of a clean ASCII name, in order (``fold`` = identity gives the
+    same tokens unfolded)."""
     words = [ABBREVIATIONS.get(w, w) for w in clean.split() if w]
     if " ".join(words) in PLACEHOLDERS:
         return []
-    return [fold_token(w) for w in _join_compounds(words) if w not in PLACEHOLDERS]
+    return [fold(w) for w in _join_compounds(words) if w not in PLACEHOLDERS]
 
 
 def skeleton(value: str) -> str | None:
     """A raw name string to its skeleton tokens joined by spaces (``None`` if nothing left)."""
     return " ".join(skeleton_words(normalise_one(value))) or None
+
+
+def _unfolded(word: str) -> str:
+    return word
+
+
+def written_in_orthography(value: str) -> bool:
+    """Whether a name is written in its own Latin orthography, diacritics kept (Yılmaz,
+    Nguyễn Văn Tuấn, Ștefan): its writer spelt every letter as the language does."""
+    has_letters = any(ord(c) >= 0x80 and c.isalpha() for c in value)
+    return has_letters and script_of(value) == "latin"
+
+
+def token_chain(value: str) -> str | None:
+    """A raw name string to its skeleton tokens; a name written in its own orthography gives
+    each token as ``skeleton=letters`` (its ASCII letters unfolded), so that two such names
+    are compared on their letters: Tuấn and Toàn, Vũ and Võ are two names, not two spellings.
+    """
+    clean = normalise_one(value)
+    tokens = skeleton_words(clean)
+    if not tokens or not written_in_orthography(value):
+        return " ".join(tokens) or None
+    letters = skeleton_words(clean, _unfolded)
+    return " ".join(f"{t}={w}" for t, w in zip(tokens, letters, strict=True))
+
+
+def skeleton_chain(tokens: str) -> str:
+    """A token chain without the letters of its tokens: ``tuan=tuan nguyan=nguyen`` ->
+    ``tuan nguyan``."""
+    return " ".join(t.partition("=")[0] for t in tokens.split())
 
 
 def distinctive(token: str) -> str:
@@ -141,12 +178,20 @@ def distinctive(token: str) -> str:
 
 def _family_last(value: str) -> str:
     """``HASSAN Mohamed El`` -> ``Mohamed El HASSAN``: upper-case words are the family name
-    when the string mixes cases (the French convention); other strings keep their order."""
+    when the string mixes cases (the French convention). ``Nguyễn Văn Minh`` -> ``Văn Minh
+    Nguyễn``: a Vietnamese name opens with its family name in its own order. Other strings
+    keep their order."""
     words = value.split()
     upper = [w for w in words if w.isupper() and len(w) > 1]
-    if not upper or len(upper) == len(words):
-        return value
-    return " ".join([w for w in words if not (w.isupper() and len(w) > 1)] + upper)
+    if upper and len(upper) < len(words):
+        return " ".join([w for w in words if not (w.isupper() and len(w) > 1)] + upper)
+    if (
+        len(words) >= 2
+        and normalise_one(words[0]) in VIETNAMESE_FAMILIES
+        and normalise_one(words[-1]) not in VIETNAMESE_FAMILIES
+    ):
+        return " ".join([*words[1:], words[0]])
+    return value
 
 
 def is_placeholder(value: str) -> bool:
@@ -154,7 +199,9 @@ def is_placeholder(value: str) -> bool:
 
 
 def name_chain(raw: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
-    """The ordered skeleton chain of each record (``None`` when it has no name).
+    """The ordered token chain of each record (``None`` when it has no name): skeleton
+    tokens, with their letters where the name is written in its own orthography
+    (``token_chain``; ``skeleton_chain`` drops them).
 
     ``columns`` maps canonical fields (``full_name``, ``given_name``, ``father_name``,
     ``family_name``) to the raw column holding them.
@@ -164,9 +211,9 @@ def name_chain(raw: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
     def column(field: str) -> pd.Series:
         return raw[columns[field]] if field in columns else empty
 
-    full = map_distinct(column("full_name"), lambda v: skeleton(_family_last(str(v))))
+    full = map_distinct(column("full_name"), lambda v: token_chain(_family_last(str(v))))
     parts = [
-        map_distinct(column(f), lambda v: skeleton(str(v)))
+        map_distinct(column(f), lambda v: token_chain(str(v)))
         for f in ("given_name", "father_name", "family_name")
     ]
     joined = pd.Series(
@@ -236,12 +283,14 @@ def without_placeholders(clean: pd.Series) -> pd.Series:
 
 
 def add_name_columns(out: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, str]) -> None:
-    """Add ``name_chain``, ``chain_second`` and ``father_skel`` to a prepared frame when the
-    source maps any name field (``mapping``: raw column -> canonical field)."""
+    """Add ``name_tokens``, ``name_chain``, ``chain_second`` and ``father_skel`` to a prepared
+    frame when the source maps any name field (``mapping``: raw column -> canonical field)."""
     columns = {field: column for column, field in mapping.items() if field in CHAIN_FIELDS}
     if not columns:
         return
-    chain = name_chain(raw.reset_index(drop=True), columns)
+    tokens = name_chain(raw.reset_index(drop=True), columns)
+    chain = map_distinct(tokens, skeleton_chain)
+    out["name_tokens"] = tokens.to_numpy()
     out["name_chain"] = chain.to_numpy()
     out["chain_second"] = second_token(chain).to_numpy()
     out["name_consonants"] = map_distinct(chain, consonants).to_numpy()

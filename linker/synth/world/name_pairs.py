@@ -13,8 +13,10 @@ only. For every identity of the world of a reserved seed:
   Arabic or Ge'ez script, as asylum files and seized phones give them;
 - one record of it against one record of a look-alike person (label 0), made by changing one
   name of the identity: ``near_name`` (one of the closest other names of any origin's lists,
-  or a known near name: Rahman/Rahim), ``sibling`` (another given name, same father and family)
-  or ``son`` (the chain moved by one: his father's given name in the father's place).
+  or a known near name: Rahman/Rahim), ``sibling`` (another given name, same father and family),
+  ``son`` (the chain moved by one: his father's given name in the father's place) or
+  ``namesake_son`` (a son named after his paternal grandfather, as the eldest son often is
+  where names are chains: Mohamed Ali's son Ali Mohamed, the same two names swapped).
 
 Two people with the very same name teach nothing about names, so no look-alike keeps every
 name. One JSON object per line, as in the record pairs, with only ``full_name`` per side.
@@ -36,7 +38,7 @@ from linker.synth.world.records import PersonRecords
 from linker.synth.world.variants import EXPLICIT, near_name, plain, spellings
 from linker.synth.world.world import Person, build_people
 
-LOOKALIKES = ("near_name", "sibling", "son")
+LOOKALIKES = ("near_name", "sibling", "son", "namesake_son")
 # Near names are looked for among every origin's names: a Turkish Emin meets an Arab Amir.
 _ALL = {
     "male": tuple(dict.fromkeys(n for o in nm.ORIGINS for n in o.male)),
@@ -99,10 +101,15 @@ def lookalike(person: Person, kind: str, rng: np.random.Generator) -> Person | N
     apply to this person)."""
     origin = nm.ORIGIN_BY_CODE[person.origin]
     pool = origin.male if person.sex == "M" else origin.female
-    if kind == "son":
-        if origin.structure not in ("chain", "chain_family"):
+    if kind in ("son", "namesake_son"):
+        if origin.structure not in ("chain", "chain_family") or person.sex != "M":
+            return None  # a woman's son carries his father's chain, not hers
+        if kind == "son":
+            son = nm.draw_name(rng, origin.male, frozenset({person.given}))
+        elif person.father and person.father != person.given:
+            son = person.father
+        else:
             return None
-        son = nm.draw_name(rng, origin.male, frozenset({person.given}))
         return dataclasses.replace(
             person, sex="M", given=son, father=person.given, grandfather=person.father
         )
@@ -168,7 +175,9 @@ def name_pairs(seed: int, identities: int) -> tuple[list[dict[str, Any]], dict[s
 
     for person in people:
         add(person, person, 1, "variant")
-        kind = LOOKALIKES[int(rng.integers(len(LOOKALIKES)))]
+        kind = LOOKALIKES[int(rng.integers(3))]  # near name, sibling or a son, of either kind
+        if kind == "son" and rng.random() < 0.5:
+            kind = "namesake_son"
         other = lookalike(person, kind, rng)
         if other is None:
             kind, other = "sibling", lookalike(person, "sibling", rng)
