@@ -128,10 +128,10 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _joined_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Levenshtein similarity of the skeleton chains without spaces, in order or with sorted
-    tokens (the better of the two); once per distinct pair of chains."""
+    """Levenshtein similarity of the chains without spaces, in order or with sorted tokens
+    (the better of the two); once per distinct pair of chains."""
     codes, distinct = pd.factorize(pd.Series(left) + "|" + pd.Series(right), sort=False)
-    pairs = [[skeleton_chain(chain) for chain in value.split("|")] for value in distinct]
+    pairs = [value.split("|") for value in distinct]
     in_order = [[p.replace(" ", "") for p in pair] for pair in pairs]
     by_token = [["".join(sorted(p.split())) for p in pair] for pair in pairs]
     scores = np.fmax(
@@ -147,6 +147,12 @@ def _joined_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         ),
     )
     return np.asarray(scores, dtype=np.float64)[codes]
+
+
+def _skeleton_chains(chains: np.ndarray) -> np.ndarray:
+    """Chains without their tokens' letters (``skeleton_chain``), once per distinct chain."""
+    codes, distinct = pd.factorize(chains)
+    return np.array([skeleton_chain(c) for c in distinct], dtype=object)[codes]
 
 
 def _unmatched_tail(best: np.ndarray) -> np.ndarray:
@@ -195,8 +201,8 @@ def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     swapped = (cube[rows, 0, cr - 1] + cube[rows, cl - 1, 0]) / 2
     single = (cl == 1) & (cr == 1)
     longer = np.where((cl >= cr)[:, None], best_l, best_r)
-    chains_l = np.asarray(left, dtype=object)[both]
-    chains_r = np.asarray(right, dtype=object)[both]
+    chains_l = _skeleton_chains(np.asarray(left, dtype=object)[both])
+    chains_r = _skeleton_chains(np.asarray(right, dtype=object)[both])
     features = np.column_stack(
         [
             np.minimum(cover_l, cover_r),
