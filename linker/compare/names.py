@@ -53,18 +53,17 @@ MATCHED = 0.9  # a token counts as matched at this Jaro-Winkler similarity or ab
 
 
 def _token_codes(chains: np.ndarray, vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Chains to an (N, K) matrix of token codes (-1 = none) and token counts;
-    ``vocabulary`` grows with tokens not seen before."""
-    matrix = np.full((len(chains), MAX_TOKENS), -1, dtype=np.int64)
-    counts = np.zeros(len(chains), dtype=np.int64)
-    for row, chain in enumerate(chains):
-        if not isinstance(chain, str):
-            continue
+    """Chains to an (N, K) matrix of token codes (-1 = none) and token counts, worked out once
+    per distinct chain; ``vocabulary`` grows with tokens not seen before."""
+    codes, distinct = pd.factorize(chains)  # a missing chain: code -1, the empty last row
+    matrix = np.full((len(distinct) + 1, MAX_TOKENS), -1, dtype=np.int64)
+    counts = np.zeros(len(distinct) + 1, dtype=np.int64)
+    for row, chain in enumerate(distinct):
         tokens = chain.split()[:MAX_TOKENS]
         counts[row] = len(tokens)
         for column, token in enumerate(tokens):
             matrix[row, column] = vocabulary.setdefault(token, len(vocabulary))
-    return matrix, counts
+    return matrix[codes], counts[codes]
 
 
 def _compared_forms(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -186,14 +186,15 @@ def _score_chunks_classifier(
 
 
 def _classifier_files(path: Path) -> dict[str, bytes]:
-    """The manifest and estimator file of a trained model, to broadcast as bytes: executors
-    need not see the driver's disk, and they load them through the same skops trust check."""
+    """The manifest and model files of a trained model, to broadcast as bytes: executors
+    need not see the driver's disk, and they load them the way the driver does."""
     manifest_path = path / MANIFEST if path.is_dir() else path
-    estimator = str(read_manifest(manifest_path).get("estimator_file", ""))
+    manifest = read_manifest(manifest_path)
+    names = [str(manifest[key]) for key in ("estimator_file", "trees_file") if key in manifest]
     try:
         return {
             MANIFEST: manifest_path.read_bytes(),
-            estimator: (manifest_path.parent / estimator).read_bytes(),
+            **{name: (manifest_path.parent / name).read_bytes() for name in names},
         }
     except OSError as exc:
         raise ModelError(f"cannot read model {path}: {exc}") from exc

@@ -1,8 +1,10 @@
 """Supervised pair classifier: calibrated gradient boosting over the feature frame.
 
 Trained from labelled pairs; persisted as a JSON manifest (feature names, versions, threshold,
-training-data hash, metrics) plus the fitted estimator in skops format, loaded with an explicit
-list of trusted types. Pickle is never used.
+training-data hash, metrics), the fitted estimator in skops format (loaded with an explicit
+list of trusted types: ``load_estimator``) and its trees as plain arrays
+(``linker.models.trees``), which scoring and explanations walk in numpy without importing
+scikit-learn or skops. Pickle is never used.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import numpy as np
 import pandas as pd
 
 from linker.errors import ModelError
+from linker.models.choice import read_manifest
+from linker.models.trees import TreeArrays
 
 # scikit-learn and skops are imported inside the methods that need them: importing linker
 # stays fast for the runs (the default, unsupervised ones) that never touch a classifier.
 
 MANIFEST = "manifest.json"
 ESTIMATOR = "estimator.skops"
+TREES = "trees.npz"
 # What a saved HistGradientBoostingClassifier holds beyond skops' default-trusted types;
 # anything else in a model file is refused.
 TRUSTED_TYPES = frozenset(
@@ -52,49 +57,6 @@ def _free_direction(feature: str) -> bool:
     a rare name is evidence only when the names agree, two scripts change what the other
     name features mean)."""
     return feature.endswith(FREE_DIRECTION)
-
-
-def _expected_values(nodes: np.ndarray) -> np.ndarray:
-    """The mean output under each node of one tree, from its leaves and sample counts."""
-    expected = nodes["value"].astype(np.float64).copy()
-    for index in np.argsort(-nodes["depth"], kind="stable"):  # children before parents
-        node = nodes[index]
-        if not node["is_leaf"]:
-            left, right = node["left"], node["right"]
-            counts = nodes["count"][left], nodes["count"][right]
-            total = max(counts[0] + counts[1], 1)
-            expected[index] = (counts[0] * expected[left] + counts[1] * expected[right]) / total
-    return expected
-
-
-def _path_contributions(estimator: Any, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """Per-feature contributions to the raw output of a fitted binary
-    HistGradientBoostingClassifier: walking each tree from the root, every split adds the
-    change of the expected output to the feature it splits on (Saabas' attribution)."""
-    contributions = np.zeros_like(x)
-    base = float(np.ravel(estimator._baseline_prediction)[0])
-    rows = np.arange(len(x))
-    for (predictor,) in estimator._predictors:
-        nodes = predictor.nodes
-        expected = _expected_values(nodes)
-        base += expected[0]
-        position = np.zeros(len(x), dtype=np.int64)
-        while True:
-            inner = ~nodes["is_leaf"][position].astype(bool)
-            if not inner.any():
-                break
-            at = position[inner]
-            feature = nodes["feature_idx"][at]
-            value = x[rows[inner], feature]
-            go_left = np.where(
-                np.isnan(value),
-                nodes["missing_go_to_left"][at].astype(bool),
-                value <= nodes["num_threshold"][at],
-            )
-            child = np.where(go_left, nodes["left"][at], nodes["right"][at]).astype(np.int64)
-            np.add.at(contributions, (rows[inner], feature), expected[child] - expected[at])
-            position[inner] = child
-    return base, contributions
 
 
 class PairClassifier:
@@ -163,6 +125,7 @@ class PairClassifier:
             "cv_brier": float(brier_score_loss(y, calibrated, sample_weight=w)),
         }
         self.estimator_ = self._boosting().fit(x, y, sample_weight=w)
+        self.trees_ = TreeArrays.from_estimator(self.estimator_)
         self.training_hash_ = hashlib.sha256(
             pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes()
             + y.tobytes()
@@ -171,13 +134,13 @@ class PairClassifier:
         return self
 
     def _matrix(self, features: pd.DataFrame) -> np.ndarray:
-        if not hasattr(self, "estimator_"):
+        if not hasattr(self, "trees_"):
             raise ModelError("the classifier is not fitted; train it first")
         return features.reindex(columns=self.feature_names_).to_numpy(dtype=np.float64)
 
     def logit(self, features: pd.DataFrame) -> np.ndarray:
         """The calibrated log-odds of a match per pair."""
-        raw = self.estimator_.decision_function(self._matrix(features))
+        raw = self.trees_.raw_output(self._matrix(features))
         return np.asarray(self.scale_ * raw + self.shift_, dtype=np.float64)
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
@@ -190,7 +153,7 @@ class PairClassifier:
         calibrated logit; ``contributions[:, j]`` is what feature ``j`` added along the trees'
         decision paths (each split's change of the expected output goes to its feature)."""
         x = self._matrix(features)
-        raw_base, raw = _path_contributions(self.estimator_, x)
+        raw_base, raw = self.trees_.contributions(x)
         return self.scale_ * raw_base + self.shift_, self.scale_ * raw
 
     def save(self, directory: Path, extra: dict[str, Any] | None = None) -> Path:
@@ -201,6 +164,7 @@ class PairClassifier:
 
         directory.mkdir(parents=True, exist_ok=True)
         sio.dump(self.estimator_, directory / ESTIMATOR)
+        self.trees_.save(directory / TREES)
         manifest = {
             "kind": self.kind,
             "features": self.feature_names_,
@@ -209,6 +173,7 @@ class PairClassifier:
             "training_data_sha256": self.training_hash_,
             "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
             "estimator_file": ESTIMATOR,
+            "trees_file": TREES,
             **(extra or {}),
         }
         path = directory / MANIFEST
@@ -217,33 +182,51 @@ class PairClassifier:
 
     @classmethod
     def load(cls, manifest_path: Path) -> PairClassifier:
-        """Load a saved classifier, trusting only the types scikit-learn's own models use."""
-        import skops.io as sio
-
+        """Load a saved classifier: its trees, or for a model saved without them, its
+        estimator (``load_estimator``)."""
         if manifest_path.is_dir():
             manifest_path = manifest_path / MANIFEST
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"cannot read model manifest {manifest_path}: {exc}") from exc
-        if manifest.get("kind") != cls.kind:
-            raise ModelError(f"{manifest_path} is not a trained classifier manifest")
-        estimator_path = manifest_path.parent / manifest["estimator_file"]
-        try:
-            untrusted = set(sio.get_untrusted_types(file=estimator_path))
-            if untrusted - TRUSTED_TYPES:
-                raise ModelError(
-                    f"{estimator_path} holds types this loader does not trust: "
-                    f"{sorted(untrusted - TRUSTED_TYPES)}"
-                )
-            estimator = sio.load(estimator_path, trusted=sorted(untrusted))
-        except OSError as exc:
-            raise ModelError(f"cannot read model file {estimator_path}: {exc}") from exc
+        manifest = _read_manifest(manifest_path)
+        if "trees_file" in manifest:
+            trees_path = manifest_path.parent / manifest["trees_file"]
+            try:
+                trees = TreeArrays.load(trees_path)
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelError(f"cannot read model file {trees_path}: {exc}") from exc
+        else:
+            trees = TreeArrays.from_estimator(load_estimator(manifest_path))
         model = cls()
-        model.estimator_ = estimator
+        model.trees_ = trees
         model.feature_names_ = list(manifest["features"])
         model.metrics_ = manifest.get("metrics", {})
         model.scale_ = float(manifest["platt"]["scale"])
         model.shift_ = float(manifest["platt"]["shift"])
         model.training_hash_ = manifest.get("training_data_sha256", "")
         return model
+
+
+def _read_manifest(manifest_path: Path) -> dict[str, Any]:
+    manifest = read_manifest(manifest_path)
+    if manifest.get("kind") != PairClassifier.kind:
+        raise ModelError(f"{manifest_path} is not a trained classifier manifest")
+    return manifest
+
+
+def load_estimator(manifest_path: Path) -> Any:
+    """The fitted scikit-learn estimator of a saved classifier, trusting only the types
+    scikit-learn's own models use."""
+    import skops.io as sio
+
+    if manifest_path.is_dir():
+        manifest_path = manifest_path / MANIFEST
+    estimator_path = manifest_path.parent / _read_manifest(manifest_path)["estimator_file"]
+    try:
+        untrusted = set(sio.get_untrusted_types(file=estimator_path))
+        if untrusted - TRUSTED_TYPES:
+            raise ModelError(
+                f"{estimator_path} holds types this loader does not trust: "
+                f"{sorted(untrusted - TRUSTED_TYPES)}"
+            )
+        return sio.load(estimator_path, trusted=sorted(untrusted))
+    except OSError as exc:
+        raise ModelError(f"cannot read model file {estimator_path}: {exc}") from exc
