@@ -7,9 +7,9 @@ only. For every identity of the world of a reserved seed:
 
 - two of its records, each reduced to one name string (label 1, kind ``variant``): a full
   name, "given family", or "FAMILY given" the French way, in native script when the record
-  holds nothing else; every spelling variant, particle, merge, title, nickname, typo, dropped
-  grandfather and swap comes from the world's own record writer at its configured rates
-  (alias identities excluded); a fifth of the names the script table covers are written in
+  holds nothing else; every spelling variant, particle, merge, title, typo, dropped grandfather
+  and swap comes from the world's own record writer at its configured rates (alias identities
+  and nicknames in the given name's place excluded); a fifth of the names the script table covers are written in
   Arabic or Ge'ez script, as asylum files and seized phones give them;
 - one record of it against one record of a look-alike person (label 0), made by changing one
   name of the identity: ``near_name`` (one of the closest other names of any origin's lists,
@@ -143,8 +143,9 @@ def name_pairs(seed: int, identities: int) -> tuple[list[dict[str, Any]], dict[s
     counts by kind."""
     rng = np.random.default_rng([seed, 2])
     people = build_people(identities, rng).persons
-    # A wholly different declared identity is no spelling of a name: names cannot learn it.
-    config = WorldConfig({**load_config().rates, "name.alias_identity": 0.0})
+    # A wholly different declared identity, or a nickname or kunya in the given name's place
+    # (Abu Omar for Khaled), is no spelling of a name: names alone cannot learn it.
+    config = WorldConfig({**load_config().rates, "name.alias_identity": 0.0, "name.nickname": 0.0})
     writer = PersonRecords(config, rng, people)
     pairs: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
