@@ -89,6 +89,19 @@ def test_saved_trees_score_as_the_saved_estimator(trained: Path, tmp_path: Path)
         PairClassifier.load(broken)
 
 
+def test_a_feature_missing_on_every_training_pair_is_ignored() -> None:
+    """A field no training record holds (the column is all missing) neither stops training
+    nor moves a score."""
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 2, 300)
+    features = pd.DataFrame(
+        {"name": labels + rng.normal(0, 0.3, 300), "phones_shared": np.full(300, np.nan)}
+    )
+    model = PairClassifier(max_iter=10).fit(features, labels)
+    probe = features.assign(phones_shared=rng.random(300))
+    assert (model.predict_proba(probe) == model.predict_proba(features)).all()
+
+
 def test_compare_pairs_needs_side_columns_and_a_trained_model(tmp_path: Path) -> None:
     pd.DataFrame({"name": ["a"]}).to_csv(tmp_path / "bad.csv", index=False)
     code = cli.main(["compare-pairs", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "o.csv")])

@@ -91,6 +91,15 @@ class PairClassifier:
             random_state=self.random_state,
         )
 
+    def _fit_boosting(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Any:
+        """The boosting fitted on ``x``; a feature missing on every pair (no record of the
+        training data has that field) is given a constant, which no tree splits on: the
+        estimator cannot bin a column without values."""
+        empty = np.isnan(x).all(axis=0)
+        if empty.any():
+            x = np.where(empty, 0.0, x)
+        return self._boosting().fit(x, y, sample_weight=w)
+
     def fit(
         self,
         features: pd.DataFrame,
@@ -112,7 +121,7 @@ class PairClassifier:
         out_of_fold = np.zeros(len(y))
         folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=self.random_state)
         for train, test in folds.split(x, y):
-            fold = self._boosting().fit(x[train], y[train], sample_weight=w[train])
+            fold = self._fit_boosting(x[train], y[train], w[train])
             out_of_fold[test] = fold.decision_function(x[test])
         platt = LogisticRegression(C=1e6).fit(out_of_fold[:, None], y, sample_weight=w)
         self.scale_ = float(platt.coef_[0, 0])
@@ -124,7 +133,7 @@ class PairClassifier:
             "cv_roc_auc": float(roc_auc_score(y, out_of_fold, sample_weight=w)),
             "cv_brier": float(brier_score_loss(y, calibrated, sample_weight=w)),
         }
-        self.estimator_ = self._boosting().fit(x, y, sample_weight=w)
+        self.estimator_ = self._fit_boosting(x, y, w)
         self.trees_ = TreeArrays.from_estimator(self.estimator_)
         self.training_hash_ = hashlib.sha256(
             pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes()

@@ -24,7 +24,7 @@ from linker.synth.world.records import PERSON_COLUMNS, PersonRecords
 from linker.synth.world.tally import Tally
 from linker.synth.world.world import People, Person, build_people
 
-GENERATOR_VERSION = "world-0.2"
+GENERATOR_VERSION = "world-0.3"
 SOURCES = ("fiu", "police")
 KINDS = ("persons", "companies", "accounts")
 _PREFIX = {

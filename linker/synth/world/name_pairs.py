@@ -9,8 +9,8 @@ only. For every identity of the world of a reserved seed:
   name, "given family", or "FAMILY given" the French way, in native script when the record
   holds nothing else; every spelling variant, particle, merge, title, typo, dropped grandfather
   and swap comes from the world's own record writer at its configured rates (alias identities
-  and nicknames in the given name's place excluded); a fifth of the names the script table covers are written in
-  Arabic or Ge'ez script, as asylum files and seized phones give them;
+  and nicknames in the given name's place excluded); a fifth of the names the script table
+  covers are written in Arabic or Ge'ez script, as asylum files and seized phones give them;
 - one record of it against one record of a look-alike person (label 0), made by changing one
   name of the identity: ``near_name`` (one of the closest other names of any origin's lists,
   or a known near name: Rahman/Rahim), ``sibling`` (another given name, same father and family),

@@ -124,7 +124,12 @@ class PersonRecords:
         if titles and self._draw("name.title"):
             given = f"{titles[int(self.rng.integers(len(titles)))]} {given}"
         if side == "police" and self._draw("name.nickname"):
-            aliases, given = given, va.nickname(person.given, self.rng, person.eldest_son)
+            kunya = None
+            if person.origin in va.KUNYA_ORIGINS:
+                kunya = "Abu" if person.sex == "M" else "Umm"
+            nick = va.nickname(person.given, self.rng, person.eldest_son, kunya)
+            if nick is not None:
+                aliases, given = given, nick
         if origin.structure == "vietnamese":
             middle = person.middle or ""
             split = int(self.rng.integers(3)) if side == "police" else 1

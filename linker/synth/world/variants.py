@@ -211,15 +211,24 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def nickname(given: str, rng: np.random.Generator, son: str | None) -> str:
-    """A nickname or kunya standing for ``given``: "Abu <eldest son>" when a son is known
-    (or made up), else a short form."""
+# Where a kunya (Abu Omar, Umm Omar: father or mother of Omar) stands for the given name: the
+# Arabic-speaking origins, not Afghans, Iranians or Pakistanis, nor the Latin-script origins.
+KUNYA_ORIGINS = frozenset({"SY", "IQ-Kurdish", "SD", "Maghreb"})
+_COMMON_SONS = ("Ahmad", "Ali", "Omar", "Hassan", "Khalid")  # when the eldest son is unknown
+
+
+def nickname(
+    given: str, rng: np.random.Generator, son: str | None, kunya: str | None
+) -> str | None:
+    """A nickname or kunya standing for ``given``: ``kunya`` ("Abu" for a man, "Umm" for a
+    woman, None where the origin has none) and the eldest son's name (or a common one), else a
+    short form; None when the name has neither."""
     short = NICKNAMES.get(given.split()[0], ())
-    if son is not None and (not short or rng.random() < 0.6):
-        return f"Abu {son}"
+    if kunya is not None and (not short or rng.random() < 0.6):
+        return f"{kunya} {son or _COMMON_SONS[int(rng.integers(len(_COMMON_SONS)))]}"
     if short:
         return short[int(rng.integers(len(short)))]
-    return f"Abu {('Ahmad', 'Ali', 'Omar', 'Hassan', 'Khalid')[int(rng.integers(5))]}"
+    return None
 
 
 # Names a letter or two away that belong to different people (planted as hard negatives).
