@@ -15,8 +15,11 @@ letters that tell different names apart (Hassan/Hussein, Rahman/Rahim stay apart
   e -> a, a final French e dropped, a final h after a vowel dropped, doubled letters single.
 
 A record's name becomes an ordered **chain** of skeleton tokens: the full name when the source
-gives one (upper-case words moved to the end, the French way of writing the family name first),
-else given + father + family. Placeholders (X, FNU, LNU, SNP, INCONNU...) are missing names.
+gives one (upper-case words moved to the end, the French way of writing the family name first,
+and so is a Vietnamese family name written first), else given + father + family. A name written
+in its own Latin orthography, diacritics kept, also keeps each token's letters
+(``tuan=tuan``): two such names are compared on them (``token_chain``). Placeholders (X, FNU,
+LNU, SNP, INCONNU...) are missing names.
 The generator's variant tables are never read here: these rules come from DOMAIN.md §2.
 """
 
