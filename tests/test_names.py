@@ -137,6 +137,22 @@ def test_alignment_tells_truncation_from_a_chain_shift() -> None:
     assert shifted["first"] < truncated["first"]
 
 
+@pytest.mark.parametrize(
+    ("name", "variant", "other"),
+    [
+        ("Abdulrahman Karimi", "Abderrahmane Karimi", "Abdulrahim Karimi"),
+        ("Gebremedhin Tesfay", "Gebre Medhin Tesfay", "Gebremeskel Tesfay"),
+        ("Mohammadreza Karimi", "Mohamadreza Karimi", "Mohammadhadi Karimi"),
+    ],
+)
+def test_names_sharing_a_common_head_are_compared_on_what_follows(
+    name: str, variant: str, other: str
+) -> None:
+    """abd-, gebre-, habte-, wolde-, mohammad-: the shared head says nothing."""
+    assert _features(name, variant)["exact_cover"] == 1.0
+    assert _features(name, other)["weakest"] < 0.9
+
+
 def test_alignment_of_a_swap_and_of_a_near_name() -> None:
     swapped = _features("Ahmadi Karim", "Karim Ahmadi")
     assert swapped["cover_min"] == 1.0 and swapped["swapped"] == 1.0

@@ -62,7 +62,7 @@ _ARTICLE_ATTACHED = re.compile(r"^(?:al|el)(?=[a-z]{4,}$)")  # Eltayeb, Alamin; 
 _DIN_ATTACHED = re.compile(r"^([a-z]{3,}?)(?:ud|ad|ed|el|al|ou|u|e)?d{1,2}(?:i|ee)ne?$")
 _COMPOUND_HEADS = {"gebre": "gebre", "gabre": "gebre", "g": "gebre", "habte": "habte"}
 _COMPOUND_HEADS |= {"wolde": "wolde", "welde": "wolde", "w": "wolde"}  # not Tekle: a name too
-_DISTINCTIVE_PREFIX = re.compile(r"^(?:abd|gabra|habta|vulda|takla)(?=[a-z]{3,})")
+_DISTINCTIVE_PREFIX = re.compile(r"^(?:abd|gabra|habta|vulda|takla|muhamad)(?=[a-z]{3,})")
 _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
@@ -175,7 +175,8 @@ def skeleton_chain(tokens: str) -> str:
 
 def distinctive(token: str) -> str:
     """A skeleton token without the prefix that many names share (``abdrahman`` ->
-    ``rahman``, ``gabramadhin`` -> ``madhin``): two names differing only after it differ."""
+    ``rahman``, ``gabramadhin`` -> ``madhin``, ``muhamadraza`` -> ``raza``): two names
+    differing only after it differ."""
     return _DISTINCTIVE_PREFIX.sub("", token)
 
 
