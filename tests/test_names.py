@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from linker.compare.codes import best_token_sort
 from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
 from linker.prepare.names import (
+    add_name_columns,
     consonants,
     is_placeholder,
     name_chain,
@@ -206,3 +208,17 @@ def test_unmatched_tail_tells_a_dropped_grandfather_from_a_different_given_name(
     assert dropped["unmatched_tail"] == 1.0
     assert other_given["unmatched_tail"] == 0.0
     assert np.isnan(_features("Ali Omar", "Omar Ali")["unmatched_tail"])
+
+
+def test_a_nickname_record_keeps_its_legal_given_name_among_its_forms() -> None:
+    """Police write Abu Omar (a kunya) for Khaled and keep Khaled as an alias: the best pair
+    of given names and aliases finds him in the bank's KHALED."""
+    raw = pd.DataFrame(
+        {"given": ["Abu Omar", "KHALED", "Walid"], "aliases": ["Khaled", None, None]}
+    )
+    out = pd.DataFrame(index=raw.index)
+    add_name_columns(out, raw, {"given": "given_name", "aliases": "aliases"})
+    forms = out["given_forms"].to_numpy()
+    assert forms[0] == "abu umar|halad"
+    best = best_token_sort(forms[[0, 0]], forms[[1, 2]])
+    assert best[0] == 1.0 and best[1] < 0.9

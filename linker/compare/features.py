@@ -50,6 +50,7 @@ DERIVED_COLUMNS = (
     "name_rarity",
     "dob_rarity",
     "father_skel",
+    "given_forms",
 )
 DATE_LEVELS = (1.0, 0.9, 0.8, 0.6, 0.5, 0.3)
 
@@ -155,6 +156,10 @@ _DERIVED_COMPARISONS: dict[str, list[Comparison]] = {
     "dob_rarity": [
         Comparison("dob_rarity", "min_value", (1.0,), supervised_only=True),
         Comparison("dob", "year_gap", (1.0, 0.8), supervised_only=True),
+    ],
+    # The given name or any alias of one record against the other's (best pair).
+    "given_forms": [
+        Comparison("given_forms", "best_token_sort", NAME_LEVELS, supervised_only=True)
     ],
     "father_skel": [
         Comparison("father_skel", "jaro_winkler", NAME_LEVELS, supervised_only=True),

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from linker.io import LIST_SEPARATOR
 from linker.prepare.text import map_distinct, normalise_one
 
 PLACEHOLDERS = frozenset(
@@ -309,6 +310,26 @@ def add_name_columns(out: pd.DataFrame, raw: pd.DataFrame, mapping: dict[str, st
     if "father_name" in columns:
         father = raw[columns["father_name"]].reset_index(drop=True)
         out["father_skel"] = map_distinct(father, lambda v: skeleton(str(v))).to_numpy()
+    aliases = [column for column, field in mapping.items() if field == "aliases"]
+    if "given_name" in columns and aliases:
+        out["given_forms"] = _given_forms(
+            raw[columns["given_name"]].reset_index(drop=True),
+            raw[aliases[0]].reset_index(drop=True),
+        ).to_numpy()
+
+
+def _given_forms(given: pd.Series, aliases: pd.Series) -> pd.Series:
+    """The skeletons of the given name and of each alias (``LIST_SEPARATOR``-separated): a
+    kunya or nickname written for the given name (Abu Omar for Khaled) keeps the legal name
+    among the aliases, to be compared with the other record's given name."""
+
+    def forms(value: object) -> str | None:
+        names = str(value).split(LIST_SEPARATOR)
+        skeletons = dict.fromkeys(s for s in map(skeleton, names) if s)
+        return LIST_SEPARATOR.join(skeletons) or None
+
+    both = given.fillna("").astype(str) + LIST_SEPARATOR + aliases.fillna("").astype(str)
+    return map_distinct(both, forms)
 
 
 def add_rarity_columns(frame: pd.DataFrame) -> pd.DataFrame:
