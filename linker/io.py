@@ -283,11 +283,10 @@ def _check_ids(table: Table, id_column: str) -> None:
         )
 
 
-def read_id_pairs(path: Path) -> pd.DataFrame:
-    """``left_id, right_id`` of a UTF-8 CSV file of record pairs, one pair a row (a reviewer's
-    decisions): ids as strings with surrounding spaces removed, an empty cell ``""``.
+def read_string_columns(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    """``columns`` of a UTF-8 CSV file (``what`` it is, for messages) as strings with
+    surrounding spaces removed, an empty cell ``""``; other columns are ignored.
 
-    Other columns (reviewer, date, note) are ignored; a header without rows holds no pairs.
     Raises ``InputError`` naming the file when it is missing, unreadable or lacks a column.
     """
     name = str(path)
@@ -301,16 +300,22 @@ def read_id_pairs(path: Path) -> pd.DataFrame:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=name) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in ID_PAIR_COLUMNS if c not in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
-            f"no column {' or '.join(missing)}: a file of pairs needs "
-            f"{','.join(ID_PAIR_COLUMNS)} (columns are {list(frame.columns)})",
+            f"no column {' or '.join(missing)}: {what} needs "
+            f"{','.join(columns)} (columns are {list(frame.columns)})",
             file=name,
             row=1,
         )
-    pairs: pd.DataFrame = frame[list(ID_PAIR_COLUMNS)].apply(lambda column: column.str.strip())
-    return pairs
+    strings: pd.DataFrame = frame[list(columns)].apply(lambda column: column.str.strip())
+    return strings
+
+
+def read_id_pairs(path: Path) -> pd.DataFrame:
+    """``left_id, right_id`` of a UTF-8 CSV file of record pairs, one pair a row (a reviewer's
+    decisions), as ``read_string_columns`` gives them; a header without rows holds no pairs."""
+    return read_string_columns(path, ID_PAIR_COLUMNS, "a file of pairs")
 
 
 def _temporary_beside(path: Path) -> Path:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from linker.errors import ConfigError, InputError
-from linker.io import Table, read_table
+from linker.io import Table, read_string_columns, read_table
 
 __all__ = [
     "ENTITY_FILES",
@@ -107,19 +107,8 @@ def stack_world(path: Path, entity: str, id_column: str = "record_id") -> list[T
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read CSV: {exc}", file=str(path)) from exc
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {missing} (found: {', '.join(map(str, frame.columns))})",
-            file=str(path),
-            column=missing[0],
-        )
-    stripped: pd.DataFrame = frame[list(columns)].apply(lambda column: column.str.strip())
-    result: pd.DataFrame = stripped.replace("", np.nan)
+    """``columns`` of a truth file as strings, blank cells missing."""
+    result: pd.DataFrame = read_string_columns(path, columns, path.name).replace("", np.nan)
     return result
 
 
