@@ -22,7 +22,7 @@ from linker.compare import Comparison, compare_pairs
 from linker.errors import ModelError
 from linker.models import PairClassifier, levels_of
 from linker.models.choice import ModelChoice, read_manifest
-from linker.models.classifier import MANIFEST
+from linker.models.classifier import MANIFEST, loaded_files, manifest_file
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.pipeline import Settings, fit_unsupervised
 
@@ -186,11 +186,10 @@ def _score_chunks_classifier(
 
 
 def _classifier_files(path: Path) -> dict[str, bytes]:
-    """The manifest and model files of a trained model, to broadcast as bytes: executors
-    need not see the driver's disk, and they load them the way the driver does."""
-    manifest_path = path / MANIFEST if path.is_dir() else path
-    manifest = read_manifest(manifest_path)
-    names = [str(manifest[key]) for key in ("estimator_file", "trees_file") if key in manifest]
+    """The manifest and the model files that loading reads, to broadcast as bytes:
+    executors need not see the driver's disk, and they load them the way the driver does."""
+    manifest_path = manifest_file(path)
+    names = loaded_files(read_manifest(manifest_path))
     try:
         return {
             MANIFEST: manifest_path.read_bytes(),

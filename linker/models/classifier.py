@@ -193,10 +193,9 @@ class PairClassifier:
     def load(cls, manifest_path: Path) -> PairClassifier:
         """Load a saved classifier: its trees, or for a model saved without them, its
         estimator (``load_estimator``)."""
-        if manifest_path.is_dir():
-            manifest_path = manifest_path / MANIFEST
+        manifest_path = manifest_file(manifest_path)
         manifest = _read_manifest(manifest_path)
-        if "trees_file" in manifest:
+        if "trees_file" in manifest:  # else the estimator (loaded_files says the same)
             trees_path = manifest_path.parent / manifest["trees_file"]
             try:
                 trees = TreeArrays.load(trees_path)
@@ -214,6 +213,17 @@ class PairClassifier:
         return model
 
 
+def manifest_file(path: Path) -> Path:
+    """A model's manifest, given it or the model's directory."""
+    return path / MANIFEST if path.is_dir() else path
+
+
+def loaded_files(manifest: dict[str, Any]) -> list[str]:
+    """The model files ``PairClassifier.load`` reads beside the manifest: the trees, or the
+    estimator for a model saved without them."""
+    return [str(manifest.get("trees_file") or manifest["estimator_file"])]
+
+
 def _read_manifest(manifest_path: Path) -> dict[str, Any]:
     manifest = read_manifest(manifest_path)
     if manifest.get("kind") != PairClassifier.kind:
@@ -226,8 +236,7 @@ def load_estimator(manifest_path: Path) -> Any:
     scikit-learn's own models use."""
     import skops.io as sio
 
-    if manifest_path.is_dir():
-        manifest_path = manifest_path / MANIFEST
+    manifest_path = manifest_file(manifest_path)
     estimator_path = manifest_path.parent / _read_manifest(manifest_path)["estimator_file"]
     try:
         untrusted = set(sio.get_untrusted_types(file=estimator_path))

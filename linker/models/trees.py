@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,18 @@ class TreeArrays:
             raw += nodes["value"][leaf]
         return raw
 
+    @cached_property
+    def _expected(self) -> tuple[np.ndarray, ...]:
+        """Each tree's expected output under each node, worked out on first use, once."""
+        return tuple(_expected_values(nodes) for nodes in self.trees)
+
     def contributions(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """``(base, contributions)`` of the raw output: walking each tree from the root, every
         split adds the change of the expected output to the feature it splits on (Saabas'
         attribution); ``base + contributions.sum(axis=1)`` is the raw output."""
         contributions = np.zeros_like(x)
         base = self.baseline
-        for nodes in self.trees:
-            expected = _expected_values(nodes)
+        for nodes, expected in zip(self.trees, self._expected, strict=True):
             base += expected[0]
             for rows, parent, child in _splits(nodes, x):
                 feature = nodes["feature_idx"][parent]
