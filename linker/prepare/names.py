@@ -5,18 +5,22 @@ clean-up, anyascii. This module adds the project's own **skeleton**, which remov
 differences that transliteration makes between spellings of one name while keeping the
 letters that tell different names apart (Hassan/Hussein, Rahman/Rahim stay apart):
 
-- particles dropped (al-, el-, ul-, bin, ben, de..., and ben-, al-, el- written attached to a
-  word of four letters or more in a name of several words), titles opening a name dropped, ``abd``
+- particles dropped (al-, el-, ul-, bin, ben..., and ben-, al-, el- written attached to a
+  word of four letters or more in a name of several words), titles opening a name dropped;
+  articles and prefixes that are part of a name joined to the next word (Le Roy, de la
+  Fontaine, Bel Kacem, Ait Ouali, Abu Bakr -> ``larui``, ``dalafuntain``...), ``abd``
   joined to the next word (Abdul Rahman, Abd al-Rahman, Abderrahmane -> ``abdrahman``),
   ``ud-din`` joined to the word before it (Ala ud-Din, Alaeddine -> ``aladin``), Tigrinya
   compounds joined and their abbreviations expanded (Gebre Medhin, G/Medhin ->
   ``gabramadin``);
-- letters folded: kh/h, gh/g, q/k, ph/f, dj/j, ch/sh, ou/oo/o -> u, ee -> i, ei/ey/ay -> ai,
-  e -> a, a final French e dropped, a final h after a vowel dropped, doubled letters single.
+- letters folded: kh/h, gh/g, q/k, ph/f, dj/j, ch/tch/sh and Romanian ci- before a vowel
+  -> sh, ou/oo/o -> u, ee -> i, ei/ey/ay -> ai, e -> a, a final French e dropped, a final h
+  after a vowel dropped, doubled letters single.
 
 A record's name becomes an ordered **chain** of skeleton tokens: the full name when the source
 gives one (upper-case words moved to the end, the French way of writing the family name first,
-and so is a Vietnamese family name written first), else given + father + family. A name written
+but not initials: M., J-P; and so is a Vietnamese family name written first), else given +
+father + family. A name written
 in its own Latin orthography, diacritics kept, also keeps each token's letters
 (``tuan=tuan``): two such names are compared on them (``token_chain``). Placeholders (X, FNU,
 LNU, SNP, INCONNU...) are missing names.
@@ -40,12 +44,20 @@ PLACEHOLDERS = frozenset(
 )
 PARTICLES = frozenset(
     {"al", "el", "ul", "ad", "ed", "ud", "as", "es", "ar", "er", "an", "at", "az", "ash"}
-    | {"bin", "ibn", "bint", "ben", "bent", "ould", "de", "da", "du", "des", "la", "le"}
+    | {"bin", "ibn", "bint", "ben", "bent", "ould"}
     | {"van", "von", "thi"}  # Vietnamese middle names Van and Thi: dropped as often as written
     | {"nee", "epouse", "ep", "veuve", "dit", "dite"}  # French: née X, épouse Y, dit Z
 )
+# Words that belong to the name after them, written apart or joined to it, are joined to it:
+# French and Romance articles (Le Roy / Leroy, de la Fontaine / Delafontaine, Da Silva),
+# Maghreb bel- and Kabyle ait- (Bel Kacem / Belkacem, Ait Ouali / Aitouali), abu (Abu Bakr /
+# Aboubakar).
+JOINED_PREFIXES = frozenset({"le", "la", "les", "du", "de", "des", "da", "dos"}) | frozenset(
+    {"bel", "ait", "abu", "abou"}
+)
 # Abbreviations of one name (DOMAIN.md §2: Muhammad -> Mohd, Md.).
 ABBREVIATIONS = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
+ABBREVIATIONS["ch"] = "chaudhry"  # a Punjabi clan name written before the name: Ch. Ikram
 # Honorifics written before a name (DOMAIN.md §2), dropped when they open a longer name; some
 # are family names too (Mohamed Ould Cheikh, Bilal Sheikh), kept where they stand there.
 TITLES = frozenset(
@@ -63,12 +75,12 @@ _ARTICLE_ATTACHED = re.compile(r"^(?:al|el)(?=[a-z]{4,}$)")  # Eltayeb, Alamin; 
 _DIN_ATTACHED = re.compile(r"^([a-z]{3,}?)(?:ud|ad|ed|el|al|ou|u|e)?d{1,2}(?:i|ee)ne?$")
 _COMPOUND_HEADS = {"gebre": "gebre", "gabre": "gebre", "g": "gebre", "habte": "habte"}
 _COMPOUND_HEADS |= {"wolde": "wolde", "welde": "wolde", "w": "wolde"}  # not Tekle: a name too
-_DISTINCTIVE_PREFIX = re.compile(r"^(?:abd|gabra|habta|vulda|takla|muhamad)(?=[a-z]{3,})")
+_DISTINCTIVE_PREFIX = re.compile(r"^(?:abd|abu|gabra|habta|vulda|takla|muhamad)(?=[a-z]{3,})")
 _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
-        (r"(?<=[^aeiou])e$", ""),  # Osmane, Rahime, Tesfaye: a final e after a consonant
-        (r"tch|tsh|sch|ch", "sh"),
+        (r"(?<=[a-z][^aeiou])e$", ""),  # Osmane, Rahime, Tesfaye: a final e after a consonant
+        (r"tch|tsh|sch|ch|ci(?=[aou])", "sh"),  # Ciobanu, Tchobanu: Romanian ci- is tch
         (r"kh", "h"),
         (r"gh", "g"),
         (r"ph", "f"),
@@ -103,10 +115,18 @@ def fold_token(token: str) -> str:
 
 
 def _join_compounds(words: list[str]) -> list[str]:
-    """Particles dropped, ``abd`` + next word, word + ``din``, Tigrinya compound heads joined."""
+    """Particles dropped; prefixes, ``abd`` and Tigrinya compound heads joined to the next
+    word, word + ``din``."""
     out: list[str] = []
+    article = ""  # joined prefixes waiting for their word (le, de la, bel)
     pending = ""  # an abd or a compound head waiting for its word
     for word in words:
+        if word in JOINED_PREFIXES and len(words) > 1:
+            article += word
+            continue
+        if article and (word in PARTICLES or word in _ABD_WORDS or word in _COMPOUND_HEADS):
+            out.append(article)  # Le Van Minh: Le is a name here, not an article
+            article = ""
         if word in _ABD_WORDS:
             pending = "abd"
             continue
@@ -123,10 +143,9 @@ def _join_compounds(words: list[str]) -> list[str]:
             word = _ARTICLE_ATTACHED.sub("", word)
         if match := _DIN_ATTACHED.match(word):
             word = match.group(1) + "din"
-        out.append(pending + word)
-        pending = ""
-    if pending:
-        out.append(pending)
+        out.append(article + pending + word)
+        article = pending = ""
+    out.extend(part for part in (article, pending) if part)
     return out
 
 
@@ -181,15 +200,24 @@ def distinctive(token: str) -> str:
     return _DISTINCTIVE_PREFIX.sub("", token)
 
 
+_INITIALS = re.compile(r"^\w(?:[.-]+\w)*[.-]*$")  # M., J-P, J.-P.: initials, no family name
+
+
+def _in_capitals(word: str) -> bool:
+    """Whether a word is written in capitals, the French way of marking the family name:
+    ``HASSAN``, not an initial or initials (``M.``, ``J-P``)."""
+    return word.isupper() and len(word) > 1 and not _INITIALS.match(word)
+
+
 def _family_last(value: str) -> str:
     """``HASSAN Mohamed El`` -> ``Mohamed El HASSAN``: upper-case words are the family name
     when the string mixes cases (the French convention). ``Nguyễn Văn Minh`` -> ``Văn Minh
     Nguyễn``: a Vietnamese name opens with its family name in its own order. Other strings
     keep their order."""
     words = value.split()
-    upper = [w for w in words if w.isupper() and len(w) > 1]
+    upper = [w for w in words if _in_capitals(w)]
     if upper and len(upper) < len(words):
-        return " ".join([w for w in words if not (w.isupper() and len(w) > 1)] + upper)
+        return " ".join([w for w in words if not _in_capitals(w)] + upper)
     if (
         len(words) >= 2
         and normalise_one(words[0]) in VIETNAMESE_FAMILIES

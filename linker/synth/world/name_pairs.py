@@ -10,7 +10,9 @@ only. For every identity of the world of a reserved seed:
   holds nothing else; every spelling variant, particle, merge, title, typo, dropped grandfather
   and swap comes from the world's own record writer at its configured rates (alias identities
   and nicknames in the given name's place excluded); a fifth of the names the script table
-  covers are written in Arabic or Ge'ez script, as asylum files and seized phones give them;
+  covers are written in Arabic or Ge'ez script, as asylum files and seized phones give them,
+  and a twentieth of the Latin ones give the given name as its initials (M. Bilal Butt, J-P
+  Moreau), as a transfer's sender or a list often does (DOMAIN.md §2: Muhammad -> M.);
 - one record of it against one record of a look-alike person (label 0), made by changing one
   name of the identity: ``near_name`` (one of the closest other names of any origin's lists,
   or a known near name: Rahman/Rahim), ``sibling`` (another given name, same father and family),
@@ -31,6 +33,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from linker.prepare.names import script_of
 from linker.synth.world import GENERATOR_VERSION
 from linker.synth.world import names as nm
 from linker.synth.world.config import WorldConfig, load_config
@@ -48,6 +51,20 @@ _ALL = {
 _NEAREST = 3  # a near name is drawn from this many closest names of the same list...
 NATIVE_SHARE = 0.2  # of names that have a native-script form: written in it
 _CLOSE = 0.75  # ...that are at least this close (Jaro-Winkler)
+INITIAL_SHARE = 0.05  # of Latin names: the given name written as its initials
+_INITIAL_STYLES = ("{}.", "{}")  # M. Bilal Butt, M Bilal Butt
+
+
+def with_initial(name: str, rng: np.random.Generator) -> str:
+    """``name`` with its given name, the first word not in capitals, as initials: ``Jean-Pierre
+    MOREAU`` -> ``J.-P. MOREAU``, ``Muhammad Bilal Butt`` -> ``M Bilal Butt``."""
+    words = name.split()
+    given = next((i for i, w in enumerate(words) if not w.isupper() and len(w) > 2), None)
+    if given is None or len(words) < 2:
+        return name
+    style = _INITIAL_STYLES[int(rng.integers(len(_INITIAL_STYLES)))]
+    words[given] = "-".join(style.format(part[:1]) for part in words[given].split("-") if part)
+    return " ".join(words)
 
 
 def name_string(record: dict[str, str], rng: np.random.Generator) -> str:
@@ -142,6 +159,7 @@ def name_pairs(seed: int, identities: int) -> tuple[list[dict[str, Any]], dict[s
     """The labelled name pairs of the world of ``seed`` with ``identities`` people, and their
     counts by kind."""
     rng = np.random.default_rng([seed, 2])
+    initials = np.random.default_rng([seed, 3])  # its own stream: the other draws stay put
     people = build_people(identities, rng).persons
     # A wholly different declared identity, or a nickname or kunya in the given name's place
     # (Abu Omar for Khaled), is no spelling of a name: names alone cannot learn it.
@@ -154,7 +172,10 @@ def name_pairs(seed: int, identities: int) -> tuple[list[dict[str, Any]], dict[s
         native = person.native()
         if native is not None and rng.random() < NATIVE_SHARE:
             return native
-        return name_string(writer.emit(person, _side(rng), -1), rng)
+        name = name_string(writer.emit(person, _side(rng), -1), rng)
+        if initials.random() < INITIAL_SHARE and script_of(name) == "latin":
+            return with_initial(name, initials)
+        return name
 
     def add(a: Person, b: Person, label: int, kind: str) -> None:
         left, right = written(a), written(b)
