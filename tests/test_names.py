@@ -218,7 +218,7 @@ def test_consonants_fold_the_letters_one_arabic_letter_becomes(latin: str, nativ
 def test_joined_alignment_sees_through_splits_and_merges() -> None:
     split = _features("Samiullah Rahmatullah", "Sami Ullah Rahmat Ullah")
     different = _features("Samiullah Rahmatullah", "Sami Rahmat")
-    assert split["joined"] == 1.0 and split["cover_min"] < 1.0
+    assert split["joined"] == 1.0 and split["cover_min"] == 1.0  # the splits rejoined
     assert different["joined"] < 0.9
 
 
@@ -242,3 +242,23 @@ def test_a_nickname_record_keeps_its_legal_given_name_among_its_forms() -> None:
     assert forms[0] == "abumar|halad"
     best = best_token_sort(forms[[0, 0]], forms[[1, 2]])
     assert best[0] == 1.0 and best[1] < 0.9
+
+
+@pytest.mark.parametrize(
+    ("split", "merged"),
+    [
+        ("Ahmad Shah Noorzai", "Ahmadshah Nurzai"),
+        ("Sami Ullah Rahmat Ullah", "Samiullah Rahmatullah"),  # two splits in one name
+        ("Marie-Claire RICHARD", "MARIECLAIRE RICHARD"),
+        ("Selam Tesfa Mariam", "Selam Tesfamariam"),
+    ],
+)
+def test_a_split_name_meets_its_merged_form_token_for_token(split: str, merged: str) -> None:
+    features = _token_features(split, merged)
+    assert features["cover_min"] == features["exact_cover"] == 1.0
+    assert features["positional"] == 1.0
+
+
+def test_a_missing_token_is_not_taken_for_a_split() -> None:
+    features = _token_features("Ahmad Shah Noorzai", "Ahmad Noorzai")
+    assert features["cover_max"] == 1.0 and features["cover_min"] < 1.0

@@ -24,9 +24,15 @@ relative:
 - ``unmatched_tail``: 1 when the tokens of the longer chain left unmatched all come after its
   matched ones (a dropped grandfather or family name), 0 when one sits before a matched token
   (a different given name), missing when every token is matched.
+
+Before any of these, two adjacent tokens of one chain that the other writes as one token are
+joined (Ahmad Shah / Ahmadshah, Tesfa Mariam / Tesfamariam, Marie-Claire / MARIECLAIRE): a
+split or merged name is a spelling, not a missing token.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -50,6 +56,65 @@ NAME_ALIGNMENT_OUTPUTS = (
     "unmatched_tail",
 )
 MATCHED = 0.9  # a token counts as matched at this Jaro-Winkler similarity or above
+
+
+def _rejoined(shorter: list[str], longer: list[str]) -> list[str] | None:
+    """``longer`` with its first two adjacent tokens that ``shorter`` writes as one joined, or
+    ``None`` when there are none. Tokens are compared on their skeletons."""
+    targets = {t.partition("=")[0] for t in shorter}
+    skeletons = [t.partition("=")[0] for t in longer]
+    for j in range(len(longer) - 1):
+        merged = skeletons[j] + skeletons[j + 1]
+        if merged in targets:
+            return [*longer[:j], merged, *longer[j + 2 :]]
+    return None
+
+
+def _tokens_and_joins(chains: np.ndarray, vocabulary: dict[str, int]) -> np.ndarray:
+    """(N, 2K - 1) codes (-1 = none) of each chain's skeleton tokens, then of each two
+    adjacent tokens joined; worked out once per distinct chain."""
+    codes, distinct = pd.factorize(chains)
+    matrix = np.full((len(distinct) + 1, 2 * MAX_TOKENS - 1), -1, dtype=np.int64)
+    for row, chain in enumerate(distinct):
+        tokens = [t.partition("=")[0] for t in chain.split()[:MAX_TOKENS]]
+        joins = [a + b for a, b in itertools.pairwise(tokens)]
+        for column, token in enumerate(tokens):
+            matrix[row, column] = vocabulary.setdefault(token, len(vocabulary))
+        for column, token in enumerate(joins, start=MAX_TOKENS):
+            matrix[row, column] = vocabulary.setdefault(token, len(vocabulary))
+    return matrix[codes]
+
+
+def _has_split(tokens: np.ndarray, joins: np.ndarray) -> np.ndarray:
+    """Per row: whether a token of one chain is two adjacent tokens of the other joined."""
+    same = tokens[:, :, None] == joins[:, None, :]
+    return (same & (tokens[:, :, None] >= 0)).any(axis=(1, 2))
+
+
+def rejoin_splits(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chains with split tokens joined where the other chain writes them as one (see
+    ``_rejoined``): found for all pairs at once on token codes, then rewritten once per
+    distinct pair of chains that has one."""
+    left, right = np.array(left, dtype=object), np.array(right, dtype=object)
+    vocabulary: dict[str, int] = {}
+    codes_l = _tokens_and_joins(left, vocabulary)
+    codes_r = _tokens_and_joins(right, vocabulary)
+    k = MAX_TOKENS
+    split = _has_split(codes_l[:, :k], codes_r[:, k:]) | _has_split(codes_r[:, :k], codes_l[:, k:])
+    rows = np.flatnonzero(split)
+    codes, distinct = pd.factorize(pd.Series(left[rows]) + "|" + pd.Series(right[rows]))
+    for code, pair in enumerate(distinct):
+        a, _, b = pair.partition("|")
+        first, second = a.split(), b.split()
+        while len(first) != len(second):
+            short, long_ = (first, second) if len(first) < len(second) else (second, first)
+            joined = _rejoined(short, long_)
+            if joined is None:
+                break
+            first, second = (first, joined) if short is first else (joined, second)
+        hit = rows[codes == code]
+        left[hit], right[hit] = " ".join(first), " ".join(second)
+    return left, right
 
 
 def _token_codes(chains: np.ndarray, vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -175,6 +240,7 @@ def name_alignment(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     out = np.full((n, len(NAME_ALIGNMENT_OUTPUTS)), np.nan)
     if n == 0:
         return out
+    left, right = rejoin_splits(left, right)
     vocabulary: dict[str, int] = {}
     tokens_l, count_l = _token_codes(np.asarray(left, dtype=object), vocabulary)
     tokens_r, count_r = _token_codes(np.asarray(right, dtype=object), vocabulary)

@@ -86,7 +86,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ph", "f"),
         (r"dh", "d"),
         (r"th", "t"),
-        (r"xh|dj|dsh", "j"),
+        (r"xh|dj|^dsh", "j"),  # not Ahmad+shah
         (r"x", "h"),
         (r"q|ck|c", "k"),
         (r"w", "v"),
