@@ -87,8 +87,8 @@ def _tokens_and_joins(chains: np.ndarray, vocabulary: dict[str, int]) -> np.ndar
 
 def _has_split(tokens: np.ndarray, joins: np.ndarray) -> np.ndarray:
     """Per row: whether a token of one chain is two adjacent tokens of the other joined."""
-    same = tokens[:, :, None] == joins[:, None, :]
-    return (same & (tokens[:, :, None] >= 0)).any(axis=(1, 2))
+    same = (tokens[:, :, None] == joins[:, None, :]) & (tokens[:, :, None] >= 0)
+    return np.asarray(same.any(axis=(1, 2)), dtype=bool)
 
 
 def rejoin_splits(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
