@@ -20,10 +20,9 @@ letters that tell different names apart (Hassan/Hussein, Rahman/Rahim stay apart
 A record's name becomes an ordered **chain** of skeleton tokens: the full name when the source
 gives one (upper-case words moved to the end, the French way of writing the family name first,
 but not initials: M., J-P; and so is a Vietnamese family name written first), else given +
-father + family. A name written
-in its own Latin orthography, diacritics kept, also keeps each token's letters
-(``tuan=tuan``): two such names are compared on them (``token_chain``). Placeholders (X, FNU,
-LNU, SNP, INCONNU...) are missing names.
+father + family. A name written in its own Latin orthography, diacritics kept, also keeps each
+token's letters (``tuan=tuan``): two such names are compared on them (``token_chain``).
+Placeholders (X, FNU, LNU, SNP, INCONNU...) are missing names.
 The generator's variant tables are never read here: these rules come from DOMAIN.md §2.
 """
 
@@ -52,12 +51,13 @@ PARTICLES = frozenset(
 # French and Romance articles (Le Roy / Leroy, de la Fontaine / Delafontaine, Da Silva),
 # Maghreb bel- and Kabyle ait- (Bel Kacem / Belkacem, Ait Ouali / Aitouali), abu (Abu Bakr /
 # Aboubakar).
-JOINED_PREFIXES = frozenset({"le", "la", "les", "du", "de", "des", "da", "dos"}) | frozenset(
-    {"bel", "ait", "abu", "abou"}
+JOINED_PREFIXES = frozenset(
+    {"le", "la", "les", "du", "de", "des", "da", "dos"} | {"bel", "ait", "abu", "abou"}
 )
-# Abbreviations of one name (DOMAIN.md §2: Muhammad -> Mohd, Md.).
+# Abbreviations of one name (DOMAIN.md §2: Muhammad -> Mohd, Md.; the Punjabi clan name
+# Chaudhry -> Ch., often written before the name).
 ABBREVIATIONS = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
-ABBREVIATIONS["ch"] = "chaudhry"  # a Punjabi clan name written before the name: Ch. Ikram
+ABBREVIATIONS |= {"ch": "chaudhry"}
 # Honorifics written before a name (DOMAIN.md §2), dropped when they open a longer name; some
 # are family names too (Mohamed Ould Cheikh, Bilal Sheikh), kept where they stand there.
 TITLES = frozenset(
@@ -118,15 +118,15 @@ def _join_compounds(words: list[str]) -> list[str]:
     """Particles dropped; prefixes, ``abd`` and Tigrinya compound heads joined to the next
     word, word + ``din``."""
     out: list[str] = []
-    article = ""  # joined prefixes waiting for their word (le, de la, bel)
+    prefix = ""  # joined prefixes waiting for their word (le, de la, bel)
     pending = ""  # an abd or a compound head waiting for its word
     for word in words:
         if word in JOINED_PREFIXES and len(words) > 1:
-            article += word
+            prefix += word
             continue
-        if article and (word in PARTICLES or word in _ABD_WORDS or word in _COMPOUND_HEADS):
-            out.append(article)  # Le Van Minh: Le is a name here, not an article
-            article = ""
+        if prefix and (word in PARTICLES or word in _ABD_WORDS or word in _COMPOUND_HEADS):
+            out.append(prefix)  # Le Van Minh: Le is a name here, not an article
+            prefix = ""
         if word in _ABD_WORDS:
             pending = "abd"
             continue
@@ -143,9 +143,9 @@ def _join_compounds(words: list[str]) -> list[str]:
             word = _ARTICLE_ATTACHED.sub("", word)
         if match := _DIN_ATTACHED.match(word):
             word = match.group(1) + "din"
-        out.append(article + pending + word)
-        article = pending = ""
-    out.extend(part for part in (article, pending) if part)
+        out.append(prefix + pending + word)
+        prefix = pending = ""
+    out.extend(part for part in (prefix, pending) if part)
     return out
 
 
