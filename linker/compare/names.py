@@ -103,7 +103,8 @@ def rejoin_splits(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     split = _has_split(codes_l[:, :k], codes_r[:, k:]) | _has_split(codes_r[:, :k], codes_l[:, k:])
     rows = np.flatnonzero(split)
     codes, distinct = pd.factorize(pd.Series(left[rows]) + "|" + pd.Series(right[rows]))
-    for code, pair in enumerate(distinct):
+    new_left, new_right = [], []
+    for pair in distinct:
         a, _, b = pair.partition("|")
         first, second = a.split(), b.split()
         while len(first) != len(second):
@@ -112,8 +113,10 @@ def rejoin_splits(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
             if joined is None:
                 break
             first, second = (first, joined) if short is first else (joined, second)
-        hit = rows[codes == code]
-        left[hit], right[hit] = " ".join(first), " ".join(second)
+        new_left.append(" ".join(first))
+        new_right.append(" ".join(second))
+    left[rows] = np.array(new_left, dtype=object)[codes]
+    right[rows] = np.array(new_right, dtype=object)[codes]
     return left, right
 
 

@@ -56,8 +56,10 @@ JOINED_PREFIXES = frozenset(
 )
 # Abbreviations of one name (DOMAIN.md §2: Muhammad -> Mohd, Md.; the Punjabi clan name
 # Chaudhry -> Ch., often written before the name).
-ABBREVIATIONS = {"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"}
-ABBREVIATIONS |= {"ch": "chaudhry"}
+ABBREVIATIONS = {
+    **{"mohd": "muhammad", "muhd": "muhammad", "md": "muhammad", "mhd": "muhammad"},
+    "ch": "chaudhry",
+}
 # Honorifics written before a name (DOMAIN.md §2), dropped when they open a longer name; some
 # are family names too (Mohamed Ould Cheikh, Bilal Sheikh), kept where they stand there.
 TITLES = frozenset(
