@@ -14,17 +14,11 @@ from linker.errors import (
     UnknownComparatorError,
 )
 from linker.models import FellegiSunter, PairClassifier
-from linker.pipeline import (
-    DEFAULT_THRESHOLD,
-    Settings,
-    SourceTable,
-    dedupe,
-    link,
-    plan_columns,
-    prepare_sources,
-    score_pairs,
-)
+from linker.pipeline import dedupe, link, score_pairs
 from linker.prepare import PrepareOptions
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+from linker.runs import RunResult, read_sources, run
+from linker.settings import DEFAULT_THRESHOLD, Settings
 
 __all__ = [
     "COMPARATORS",
@@ -39,6 +33,7 @@ __all__ = [
     "ModelError",
     "PairClassifier",
     "PrepareOptions",
+    "RunResult",
     "Settings",
     "SourceTable",
     "UnknownComparatorError",
@@ -51,5 +46,7 @@ __all__ = [
     "person_comparisons",
     "plan_columns",
     "prepare_sources",
+    "read_sources",
+    "run",
     "score_pairs",
 ]

@@ -19,28 +19,20 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from linker.engines import DEFAULT_SPARK_MASTER, ENGINES, score_with_engine
+from linker.engines import DEFAULT_SPARK_MASTER
 from linker.errors import ConfigError, LinkerError
 from linker.io import read_id_pairs, read_table, write_outputs
 from linker.models import PairClassifier
-from linker.models.choice import choose_model, default_model_dir, read_manifest
+from linker.models.choice import default_model_dir, read_manifest
 from linker.models.explanations import explain_pairs
-from linker.pipeline import (
-    DEFAULT_THRESHOLD,
-    ColumnPlan,
-    Outcome,
-    Settings,
-    SourceTable,
-    Timer,
-    dedupe,
-    link,
-    plan_columns,
-    prepare_sources,
-    train_features,
-)
+from linker.pipeline import train_features
 from linker.prepare import PrepareOptions, parse_map_option
 from linker.prepare.dates import DATE_ORDERS
-from linker.world_input import ENTITY_TYPES, is_world_dir, stack_world
+from linker.prepare.sources import plan_columns, prepare_sources
+from linker.progress import Timer
+from linker.runs import read_sources, run
+from linker.settings import DEFAULT_THRESHOLD, ENGINES, Settings
+from linker.world_input import ENTITY_TYPES
 
 T = TypeVar("T")
 
@@ -48,6 +40,18 @@ DEFAULT_TRAINING_PAIRS = (
     Path("training_data/person_pairs.jsonl.gz"),
     Path("training_data/person_name_pairs.jsonl.gz"),
 )
+
+
+# The option that sets each setting a library error may name (``LinkerError.setting``).
+SETTING_OPTIONS = {
+    "id_column": "--id-column",
+    "model": "--model",
+    "mapping": "--map",
+    "ignore": "--ignore",
+    "engine": "--engine",
+    "threshold": "--threshold",
+    "entity": "--entity",
+}
 
 
 class Console:
@@ -217,34 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(
-    paths: list[Path], args: argparse.Namespace, console: Console
-) -> tuple[list[SourceTable], ColumnPlan, pd.DataFrame]:
-    tables: list[SourceTable] = []
-    rejects: list[pd.DataFrame] = []
-    read = [
-        table
-        for path in paths
-        for table in (
-            stack_world(path, getattr(args, "entity", "person"), args.id_column)
-            if is_world_dir(path)
-            else [read_table(path, args.id_column)]
-        )
-    ]
-    for table in read:
-        console.say(table.describe())
-        name = table.name
-        if any(t.name == name for t in tables):  # link FILE FILE: sources are told apart by name
-            name = f"{name} (right)"
-        tables.append(SourceTable(name, table.frame, table.rows))
-        rejects.append(table.rejects)
+def _settings(args: argparse.Namespace) -> Settings:
+    """The run settings the options give (``train`` has no threshold, model or engine)."""
     entity = getattr(args, "entity", "person")
-    overrides = parse_map_option(args.mapping, entity)
-    ignore = {c.strip() for c in args.ignore.split(",") if c.strip()}
-    plan = plan_columns(tables, args.id_column, overrides, ignore, entity)
-    for line in plan.describe():
-        console.say(line)
-    return tables, plan, pd.concat(rejects, ignore_index=True)
+    return Settings(
+        job="link" if args.command == "link" else "dedupe",
+        entity=entity,
+        threshold=getattr(args, "threshold", DEFAULT_THRESHOLD),
+        model=getattr(args, "model", "auto"),
+        id_column=args.id_column,
+        mapping=parse_map_option(args.mapping, entity),
+        ignore=tuple(c.strip() for c in args.ignore.split(",") if c.strip()),
+        prepare=PrepareOptions(date_order=args.date_order, region=args.region),
+        one_to_one=getattr(args, "one_to_one", False),
+        engine=getattr(args, "engine", "local"),
+    )
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
@@ -255,63 +246,38 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     paths = [args.input] if args.command == "dedupe" else [args.left, args.right]
     distinct_path: Path | None = getattr(args, "distinct", None)
     distinct = read_id_pairs(distinct_path) if distinct_path else None  # a bad file fails early
-    settings = Settings(
-        threshold=args.threshold,
-        model=args.model,
-        prepare=PrepareOptions(date_order=args.date_order, region=args.region),
-        one_to_one=getattr(args, "one_to_one", False),
-        entity=args.entity,
-    )
+    settings = _settings(args)
     timer = Timer()
     with timer.stage("read"):
-        tables, plan, read_rejects = _load(paths, args, console)
-    trained = choose_model(settings.model, plan.fields, settings.entity).kind == "trained"
-    settings = replace(settings, prepare=replace(settings.prepare, name_features=trained))
-    with timer.stage("prepare"):
-        prepared = prepare_sources(
-            tables, plan, args.id_column, settings.prepare, progress=console.progress
-        )
-    inputs = {t.name: len(t.frame) for t in tables}
-    del tables  # the raw strings are no longer needed: free them before the heavy stages
-    rejects = pd.concat([read_rejects, prepared.rejects], ignore_index=True)
-    if len(rejects):
-        console.say(
-            f"{len(rejects)} value(s) rejected and treated as missing"
-            + ("" if args.rejects else " (list them with --rejects)")
-        )
-    outcome = score_with_engine(
-        prepared,
+        tables = read_sources(paths, settings, console.say)
+    done = run(
+        tables,
         settings,
-        engine=args.engine,
-        link_only=args.command == "link",
+        distinct=distinct,
         progress=console.progress,
+        say=console.say,
         spark_master=args.spark_master,
     )
-    model = outcome.stats["model"]
-    console.say(f"model: {model['kind']} ({model['reason']}); {outcome.blocking.count} candidates")
-    with timer.stage("cluster" if args.command == "dedupe" else "select_matches"):
-        if args.command == "dedupe":
-            result = dedupe(outcome, settings.threshold, distinct)
-            summary = f"{result['cluster_id'].nunique()} clusters from {len(result)} records"
-            if distinct_path:
-                console.say(_reviewer_summary(distinct_path, outcome.stats["clustering"]))
-        else:
-            result = link(outcome, settings.threshold, settings.one_to_one)
-            summary = f"{len(result)} matched pairs"
-    outputs: dict[Path, pd.DataFrame | str] = {args.out: result}
+    del tables
+    if len(done.rejects):
+        console.say(
+            f"{len(done.rejects)} value(s) rejected and treated as missing"
+            + ("" if args.rejects else " (list them with --rejects)")
+        )
+    if distinct_path:
+        console.say(_reviewer_summary(distinct_path, done.outcome.stats["clustering"]))
+    outputs: dict[Path, pd.DataFrame | str] = {args.out: done.result}
     if args.scores:
         with timer.stage("scores_output"):  # with --explain: the features compared again
-            outputs[args.scores] = _scores_for_output(
-                outcome, args.command == "dedupe", args.explain, settings.chunk_pairs
-            )
-    outcome.stats["timings"] = {**timer.seconds, **outcome.stats["timings"]}
+            outputs[args.scores] = done.scores(explain=args.explain)
     if args.rejects:
-        outputs[args.rejects] = rejects
+        outputs[args.rejects] = done.rejects
     if args.stats:
-        stats = _stats(outcome, plan, settings, inputs, rejects, summary)
+        stats = done.stats()
+        stats["timings"] = {**timer.seconds, **stats["timings"]}
         outputs[args.stats] = json.dumps(stats, indent=2, default=str)
     write_outputs(outputs)
-    console.say(f"{summary}; wrote {', '.join(str(p) for p in outputs)}")
+    console.say(f"{done.summary}; wrote {', '.join(str(p) for p in outputs)}")
     return 0
 
 
@@ -326,37 +292,6 @@ def _reviewer_summary(path: Path, clustering: dict[str, int]) -> str:
     return message
 
 
-def _scores_for_output(
-    outcome: Outcome, order_ids: bool, explain: bool, chunk_pairs: int
-) -> pd.DataFrame:
-    scores = outcome.scores_frame(explain=explain, chunk_pairs=chunk_pairs)
-    if order_ids:
-        swap = scores["left_id"].astype(str) > scores["right_id"].astype(str)
-        scores.loc[swap, ["left_id", "right_id"]] = scores.loc[
-            swap, ["right_id", "left_id"]
-        ].to_numpy()
-    return scores
-
-
-def _stats(
-    outcome: Outcome,
-    plan: ColumnPlan,
-    settings: Settings,
-    inputs: dict[str, int],
-    rejects: pd.DataFrame,
-    summary: str,
-) -> dict[str, Any]:
-    return {
-        **outcome.stats,
-        "inputs": inputs,
-        "columns": plan.as_dict(),
-        "threshold": settings.threshold,
-        "rejects": len(rejects),
-        "rejects_by_column": rejects.groupby("column").size().to_dict() if len(rejects) else {},
-        "result": summary,
-    }
-
-
 def _train(args: argparse.Namespace, console: Console) -> int:
     if args.input is None:
         return _train_from_pairs(args, console)
@@ -364,11 +299,14 @@ def _train(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("train INPUT needs --truth TRUTH.csv (or give --pairs instead)")
     from linker import evaluate
 
-    tables, plan, _ = _load([args.input], args, console)
-    settings = Settings(prepare=PrepareOptions(date_order=args.date_order, region=args.region))
-    prepared = prepare_sources(tables, plan, args.id_column, settings.prepare)
+    settings = replace(_settings(args), model="unsupervised")
+    tables = read_sources([args.input], settings, console.say)
+    plan = plan_columns(tables, settings.id_column, settings.mapping, set(settings.ignore))
+    for line in plan.describe():
+        console.say(line)
+    prepared = prepare_sources(tables, plan, settings.id_column, settings.prepare)
     truth = evaluate.read_truth(args.truth)
-    features, labels = train_features(prepared, truth, replace(settings, model="unsupervised"))
+    features, labels = train_features(prepared, truth, settings)
     model = PairClassifier().fit(features, labels)
     directory = args.model_dir or default_model_dir()
     manifest = model.save(directory, {"columns": plan.as_dict(), "fields": plan.fields})
@@ -513,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         return _run(args, console)
     except LinkerError as exc:
-        print(f"linker: error: {exc}", file=sys.stderr)
+        option = SETTING_OPTIONS.get(exc.setting or "")
+        print(f"linker: error: {exc}" + (f" (option {option})" if option else ""), file=sys.stderr)
         return 2
     except BrokenPipeError:  # `linker generate --sample-pairs 20 | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

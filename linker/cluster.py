@@ -12,6 +12,7 @@ components of one or two records need no replay.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def cluster_pairs(
@@ -146,3 +147,27 @@ def _adjacency(left: np.ndarray, right: np.ndarray) -> dict[int, set[int]]:
 def _renumber(labels: np.ndarray) -> np.ndarray:
     _, dense = np.unique(labels, return_inverse=True)
     return dense.astype(np.int64)
+
+
+def name_clusters(ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each record's cluster named by the smallest id (as a string) among its members."""
+    # Through integer ranks: a group-min over strings is slow.
+    order = np.argsort(ids, kind="stable")
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    smallest = pd.Series(rank).groupby(labels).transform("min").to_numpy()
+    return np.asarray(ids[order][smallest])
+
+
+def greedy_one_to_one(left_ids: np.ndarray, right_ids: np.ndarray) -> list[int]:
+    """Positions of the pairs kept when each record may have one partner: pairs come best
+    first, and a pair is kept when neither of its records is used yet."""
+    used_left: set[object] = set()
+    used_right: set[object] = set()
+    keep = []
+    for i, (a, b) in enumerate(zip(left_ids, right_ids, strict=True)):
+        if a not in used_left and b not in used_right:
+            used_left.add(a)
+            used_right.add(b)
+            keep.append(i)
+    return keep

@@ -18,7 +18,15 @@ from __future__ import annotations
 
 
 class LinkerError(Exception):
-    """Base of every error the library raises on purpose."""
+    """Base of every error the library raises on purpose.
+
+    ``setting`` names the run setting (``linker.settings.Settings``) that fixes it, when one
+    does: the command line and the API name it in their own terms (an option, a field).
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class InputError(LinkerError):
@@ -31,6 +39,7 @@ class InputError(LinkerError):
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        setting: str | None = None,
     ) -> None:
         self.file = file
         self.row = row
@@ -44,7 +53,7 @@ class InputError(LinkerError):
             )
             if part
         )
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(f"{where}: {message}" if where else message, setting=setting)
 
 
 class ConfigError(LinkerError):

@@ -18,9 +18,9 @@ import pandas as pd
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.errors import InputError
 from linker.models import PairClassifier
-from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PreparedRecords, PrepareOptions
 from linker.prepare.names import CHAIN_FIELDS
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
 
 SIDES = ("left", "right")
 RARITY_SUFFIX = "_rarity_min"

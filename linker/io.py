@@ -255,10 +255,11 @@ def _check_ids(table: Table, id_column: str) -> None:
     frame = table.frame
     if id_column not in frame.columns:
         raise InputError(
-            f"no id column (columns are {list(frame.columns)}); name it with --id-column",
+            f"no id column (columns are {list(frame.columns)}); name the id column",
             file=table.name,
             row=1 if table.format == "csv" else None,
             column=id_column,
+            setting="id_column",
         )
     ids = frame[id_column]
     missing = ids.isna()

@@ -1,113 +1,37 @@
 """The only module that knows the order of the stages.
 
-prepare -> block -> compare -> score -> cluster. ``prepare_sources`` maps and prepares the
-input tables; ``score_pairs`` blocks, compares and scores; ``dedupe`` and ``link`` turn the
-scores into clusters or matched pairs. Every stage is timed into the run's statistics.
+prepare -> block -> compare -> score -> cluster. ``linker.prepare.sources`` maps and prepares
+the input tables; ``score_pairs`` blocks, compares and scores; ``dedupe`` and ``link`` turn the
+scores into clusters or matched pairs. Every stage is timed into the run's statistics. One run
+from tables to result, for every caller, is ``linker.runs.run``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from linker.blocking import BlockingOptions, BlockingResult, candidate_pairs
+from linker.blocking import BlockingResult, BlockingRule, KeyCodes, block_pairs, choose_rules
 from linker.cannot_link import PersonFacts, cannot_link_evidence
-from linker.cluster import cluster_pairs, pairs_within_components
+from linker.cluster import cluster_pairs, greedy_one_to_one, name_clusters, pairs_within_components
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.compare.features import EncodedColumn, encode_records
-from linker.errors import ConfigError, InputError, ModelError
+from linker.errors import ConfigError, InputError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
 from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
-from linker.prepare import (
-    ENTITY_TYPES,
-    PreparedRecords,
-    PrepareOptions,
-    check_column_names,
-    guess_generic_kind,
-    map_columns,
-    prepare_records,
-    stack_records,
-)
+from linker.prepare import PreparedRecords
+from linker.progress import Progress, Timer, no_progress
+from linker.settings import Settings
 
-DEFAULT_THRESHOLD = 0.5
 _ALL_PAIRS_UP_TO = 100  # cannot-link evidence: every pair in components this small
-T = TypeVar("T")
-Progress = Callable[[Iterable[T], str, int], Iterable[T]]
-
-
-def no_progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
-    return items
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a run may tune; the defaults are what ``linker`` uses."""
-
-    threshold: float = DEFAULT_THRESHOLD
-    model: str = "auto"
-    prepare: PrepareOptions = field(default_factory=PrepareOptions)
-    blocking: BlockingOptions = field(default_factory=BlockingOptions)
-    u_sample_pairs: int = 100_000
-    chunk_pairs: int = 200_000
-    seed: int = 0
-    one_to_one: bool = False
-    entity: str = "person"  # person, company or account: fields, comparisons, blocking keys
-
-    def __post_init__(self) -> None:
-        if self.entity not in ENTITY_TYPES:
-            raise ConfigError(
-                f"unknown entity type {self.entity!r}; expected one of {', '.join(ENTITY_TYPES)}"
-            )
-        if not 0.0 < self.threshold < 1.0:
-            raise ConfigError(f"threshold {self.threshold} must be between 0 and 1 (exclusive)")
-
-
-@dataclass
-class SourceTable:
-    """One input: its name, raw string frame and file row numbers."""
-
-    name: str
-    frame: pd.DataFrame
-    rows: pd.Series
-
-
-@dataclass
-class ColumnPlan:
-    """How each input column is used: mapped to a canonical field, generic, or not at all."""
-
-    mapping: dict[str, dict[str, str]]
-    generic: dict[str, str]
-    unused: dict[str, list[str]]
-
-    def describe(self) -> list[str]:
-        lines = []
-        for source, mapping in self.mapping.items():
-            mapped = ", ".join(f"{c} -> {f}" for c, f in mapping.items()) or "nothing"
-            lines.append(f"{source}: mapped {mapped}")
-        for column, kind in self.generic.items():
-            lines.append(f"generic: {column} compared as {kind}")
-        for source, columns in self.unused.items():
-            if columns:
-                lines.append(f"{source}: not compared {', '.join(columns)}")
-        return lines
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"mapping": self.mapping, "generic": self.generic, "unused": self.unused}
-
-    @property
-    def fields(self) -> list[str]:
-        """The canonical fields that some source maps to."""
-        return sorted({f for mapping in self.mapping.values() for f in mapping.values()})
 
 
 @dataclass
@@ -121,6 +45,7 @@ class Outcome:
     # What scored the pairs, kept to explain them on request (None: the run cannot explain).
     comparisons: list[Comparison] = field(default_factory=list)
     model: FellegiSunter | PairClassifier | None = None
+    rules: list[BlockingRule] = field(default_factory=list)  # the blocking rules applied
 
     def scores_frame(self, explain: bool = False, chunk_pairs: int = 400_000) -> pd.DataFrame:
         """``left_id, right_id, match_probability`` for every candidate pair, and with
@@ -143,7 +68,9 @@ class Outcome:
         if self.blocking.count == 0:
             return []
         if self.model is None:
-            raise ConfigError("this run kept no model to explain its scores (use --engine local)")
+            raise ConfigError(
+                "this run kept no model to explain its scores: explanations need the local engine"
+            )
         records = self.records.frame
         encoded = encode_records(records, self.comparisons)
         out: list[str] = []
@@ -156,87 +83,6 @@ class Outcome:
                 )
             )
         return out
-
-
-class Timer:
-    """Wall time per stage, in seconds."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(time.perf_counter() - start, 3)
-
-
-def plan_columns(
-    tables: list[SourceTable],
-    id_column: str,
-    overrides: dict[str, str],
-    ignore: set[str],
-    entity: str = "person",
-) -> ColumnPlan:
-    """Map each table's columns onto the fields of ``entity``; columns left unmapped in every
-    table are compared generically.
-
-    ``--map col=ignore`` means the same as ``--ignore col``.
-    """
-    check_column_names([*overrides, *ignore], {t.name: list(t.frame.columns) for t in tables})
-    ignore = ignore | {c for c, f in overrides.items() if f == "ignore"}
-    mapping = {
-        t.name: map_columns(
-            list(t.frame.columns),
-            id_column=id_column,
-            overrides=overrides,
-            ignore=ignore,
-            entity=entity,
-        )
-        for t in tables
-    }
-    leftovers = [
-        [c for c in t.frame.columns if c not in (id_column, *ignore) and c not in mapping[t.name]]
-        for t in tables
-    ]
-    shared = [c for c in leftovers[0] if all(c in rest for rest in leftovers[1:])]
-    generic = {
-        c: guess_generic_kind(pd.concat([t.frame[c] for t in tables], ignore_index=True))
-        for c in shared
-    }
-    unused = {
-        t.name: sorted(set(rest) - set(shared)) for t, rest in zip(tables, leftovers, strict=True)
-    }
-    return ColumnPlan(mapping, generic, unused)
-
-
-def prepare_sources(
-    tables: list[SourceTable],
-    plan: ColumnPlan,
-    id_column: str,
-    options: PrepareOptions,
-    progress: Progress[Any] = no_progress,
-) -> PreparedRecords:
-    """Prepare each table with the plan and stack them into one records frame."""
-    parts = [
-        prepare_records(
-            t.frame,
-            source=t.name,
-            id_column=id_column,
-            mapping=plan.mapping[t.name],
-            generic=plan.generic,
-            options=options,
-            rows=t.rows,
-            progress=progress,
-        )
-        for t in tables
-    ]
-    prepared = stack_records(parts)
-    if not prepared.fields and not prepared.generic:
-        raise InputError("no column to compare: map some with --map or stop ignoring them")
-    return prepared
 
 
 def _random_pairs(
@@ -265,19 +111,33 @@ def _chunks(count: int, size: int) -> list[slice]:
     return [slice(start, min(start + step, count)) for start in range(0, max(count, 1), step)]
 
 
+def blocking_rules(
+    records: pd.DataFrame, settings: Settings, codes: KeyCodes
+) -> list[BlockingRule]:
+    """The settings' rules, checked against the records' key columns, or else rules chosen
+    from the records within the blocking budget."""
+    if settings.rules is None:
+        return choose_rules(records, settings.blocking, codes)
+    missing = sorted({k for rule in settings.rules for k in rule.keys if k not in records})
+    if missing:
+        raise ConfigError(
+            f"blocking rules use key(s) {', '.join(missing)} that these records do not have"
+        )
+    return list(settings.rules)
+
+
 def score_pairs(
-    prepared: PreparedRecords,
-    settings: Settings,
-    *,
-    link_only: bool,
-    progress: Progress[Any] = no_progress,
+    prepared: PreparedRecords, settings: Settings, *, progress: Progress[Any] = no_progress
 ) -> Outcome:
     """Block, compare and score: the candidate pairs of ``prepared`` with probabilities."""
     timer = Timer()
     records = prepared.frame
+    link_only = settings.link_only
     with timer.stage("block"):
-        blocking = candidate_pairs(
-            records, settings.blocking, link_only=link_only, progress=progress
+        codes = KeyCodes(records)
+        rules = blocking_rules(records, settings, codes)
+        blocking = block_pairs(
+            records, rules, settings.blocking, link_only=link_only, progress=progress, codes=codes
         )
     comparisons, model = comparisons_and_model(prepared, settings)
 
@@ -299,17 +159,11 @@ def score_pairs(
                 list(map(partial(levels_of, comparisons=comparisons), features_in_chunks()))
             )
             probability, model_stats, scorer = _score_unsupervised(
-                levels,
-                records,
-                comparisons,
-                encoded,
-                settings,
-                link_only,
-                model.path,
+                levels, records, comparisons, encoded, settings, model.path
             )
         model_stats["reason"] = model.reason
     stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "local")
-    return Outcome(prepared, blocking, probability, stats, comparisons, scorer)
+    return Outcome(prepared, blocking, probability, stats, comparisons, scorer, rules)
 
 
 def run_stats(
@@ -335,15 +189,33 @@ def run_stats(
 def comparisons_and_model(
     prepared: PreparedRecords, settings: Settings
 ) -> tuple[list[Comparison], ModelChoice]:
-    """The model that scores this run and the comparisons it reads: every feature for a
-    trained model, only those Fellegi-Sunter can treat as independent for the unsupervised."""
-    comparisons = entity_comparisons(
-        settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
-    )
+    """The model that scores this run and the comparisons it reads: a fitted Fellegi-Sunter
+    model's own, else the settings', else those the fields allow (every feature for a trained
+    model, only those Fellegi-Sunter can treat as independent for the unsupervised)."""
     model = choose_model(settings.model, prepared.fields, settings.entity)
+    if model.kind == "unsupervised" and model.path is not None:  # a fitted model's own
+        comparisons = fellegi_sunter_from_manifest(read_manifest(model.path)).comparisons
+        _check_columns(comparisons, prepared.frame.columns)
+    elif settings.comparisons is not None:
+        comparisons = list(settings.comparisons)
+        _check_columns(comparisons, prepared.frame.columns)
+    else:
+        comparisons = entity_comparisons(
+            settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
+        )
     if model.kind != "trained":
         comparisons = [c for c in comparisons if not c.supervised_only]
     return comparisons, model
+
+
+def _check_columns(comparisons: list[Comparison], columns: pd.Index) -> None:
+    for comparison in comparisons:
+        for column in {comparison.left, comparison.right or comparison.left}:
+            if column not in columns:
+                raise ConfigError(
+                    f"comparison {comparison.name} reads column {column!r}, which these "
+                    "records do not have"
+                )
 
 
 def _score_trained(
@@ -360,16 +232,13 @@ def _score_unsupervised(
     comparisons: list[Comparison],
     encoded: dict[str, EncodedColumn],
     settings: Settings,
-    link_only: bool,
     path: Path | None,
 ) -> tuple[np.ndarray, dict[str, Any], FellegiSunter | None]:
     """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
     if path is None and len(levels) == 0:
         note = {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
         return np.empty(0), note, None
-    model, stats = fit_unsupervised(
-        levels, records, comparisons, encoded, settings, link_only, path
-    )
+    model, stats = fit_unsupervised(levels, records, comparisons, encoded, settings, path)
     return model.predict_proba_levels(levels), stats, model
 
 
@@ -379,7 +248,6 @@ def fit_unsupervised(
     comparisons: list[Comparison],
     encoded: dict[str, EncodedColumn] | None,
     settings: Settings,
-    link_only: bool,
     path: Path | None,
 ) -> tuple[FellegiSunter, dict[str, Any]]:
     """The run's Fellegi-Sunter model and its statistics, computed once per run.
@@ -390,9 +258,10 @@ def fit_unsupervised(
     """
     if path is not None:
         model = fellegi_sunter_from_manifest(read_manifest(path))
-        _check_same_comparisons(model.comparisons, comparisons, path)
     else:
-        left, right = _random_pairs(records, settings.u_sample_pairs, link_only, settings.seed)
+        left, right = _random_pairs(
+            records, settings.u_sample_pairs, settings.link_only, settings.seed
+        )
         random_levels = levels_of(
             compare_pairs(records, left, right, comparisons, encoded), comparisons
         )
@@ -406,14 +275,6 @@ def fit_unsupervised(
         "manifest": model.to_manifest(),
     }
     return model, stats
-
-
-def _check_same_comparisons(fitted: list[Comparison], wanted: list[Comparison], path: Path) -> None:
-    if [c.name for c in fitted] != [c.name for c in wanted]:
-        raise ModelError(
-            f"model {path} was fitted on comparisons {[c.name for c in fitted]}, "
-            f"but this input gives {[c.name for c in wanted]}"
-        )
 
 
 def dedupe(
@@ -447,12 +308,7 @@ def dedupe(
     )
     counts["matches_refused"] = int((strong & (labels[left] != labels[right])).sum())
     outcome.stats["clustering"] = counts
-    # The smallest id of each cluster, through integer ranks (string group-min is slow).
-    order = np.argsort(ids, kind="stable")
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[order] = np.arange(len(ids))
-    smallest = pd.Series(rank).groupby(labels).transform("min").to_numpy()
-    return pd.DataFrame({"record_id": ids, "cluster_id": ids[order][smallest]})
+    return pd.DataFrame({"record_id": ids, "cluster_id": name_clusters(ids, labels)})
 
 
 def _reviewer_pairs(
@@ -516,21 +372,9 @@ def link(outcome: Outcome, threshold: float, one_to_one: bool) -> pd.DataFrame:
         ["match_probability", "left_id", "right_id"], ascending=[False, True, True]
     )
     if one_to_one:
-        matches = _greedy_one_to_one(matches)
+        keep = greedy_one_to_one(matches["left_id"].to_numpy(), matches["right_id"].to_numpy())
+        matches = matches.iloc[keep]
     return matches.reset_index(drop=True)
-
-
-def _greedy_one_to_one(matches: pd.DataFrame) -> pd.DataFrame:
-    """Best pairs first, each record used once (matches are sorted by probability)."""
-    used_left: set[str] = set()
-    used_right: set[str] = set()
-    keep = []
-    for i, (a, b) in enumerate(zip(matches["left_id"], matches["right_id"], strict=True)):
-        if a not in used_left and b not in used_right:
-            used_left.add(a)
-            used_right.add(b)
-            keep.append(i)
-    return matches.iloc[keep]
 
 
 def train_features(
@@ -544,7 +388,9 @@ def train_features(
             f"{int(unknown.sum())} record(s) have no entity in the truth file, "
             f"for example {records['record_id'][unknown].iloc[0]!r}"
         )
-    blocking = candidate_pairs(records, settings.blocking)
+    codes = KeyCodes(records)
+    rules = blocking_rules(records, settings, codes)
+    blocking = block_pairs(records, rules, settings.blocking, codes=codes)
     comparisons = entity_comparisons(
         settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
     )

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from linker import cli
-from linker.pipeline import DEFAULT_THRESHOLD
+from linker.settings import DEFAULT_THRESHOLD
 
 HEADER = ["record_id", "first_name", "surname", "dob", "phone", "city"]
 
@@ -347,7 +347,7 @@ def test_internal_error_exits_1_without_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "dedupe", broken)
+    monkeypatch.setattr(cli, "run", broken)
     assert run("dedupe", people, *outputs(out_dir), "--quiet") == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "RuntimeError" in err and "boom" in err

@@ -28,7 +28,6 @@ from linker.compare.codes import (
 from linker.compare.entities import entity_comparisons
 from linker.errors import ConfigError
 from linker.evaluate_world import evaluate_world
-from linker.pipeline import Settings
 from linker.prepare import PrepareOptions, prepare_records, stack_records
 from linker.prepare.banking import canonical_bic, canonical_iban, partial_key
 from linker.prepare.columns import map_columns, parse_map_option
@@ -42,6 +41,7 @@ from linker.prepare.companies import (
 from linker.prepare.identifiers import canonical_document, canonical_email, mrz_check_digit
 from linker.prepare.registration import canonical_registration, canonical_vat
 from linker.prepare.text import normalise_one
+from linker.settings import Settings
 from linker.synth.world import generate_world
 
 IBAN = "FR7630004175558058079466708"  # BNP Paribas bank code, valid RIB key

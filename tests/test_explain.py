@@ -13,8 +13,10 @@ import pytest
 from linker import cli
 from linker.evaluate import read_truth
 from linker.models import PairClassifier
-from linker.pipeline import Settings, SourceTable, plan_columns, prepare_sources, train_features
+from linker.pipeline import train_features
 from linker.prepare import PrepareOptions
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+from linker.settings import Settings
 from linker.synth.world import generate_world
 from linker.world_input import stack_world
 

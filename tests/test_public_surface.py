@@ -13,6 +13,7 @@ EXPECTED = {
     "ModelError",
     "PairClassifier",
     "PrepareOptions",
+    "RunResult",
     "Settings",
     "SourceTable",
     "UnknownComparatorError",
@@ -25,6 +26,8 @@ EXPECTED = {
     "person_comparisons",
     "plan_columns",
     "prepare_sources",
+    "read_sources",
+    "run",
     "score_pairs",
 }
 

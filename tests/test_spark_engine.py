@@ -26,18 +26,10 @@ from linker.engines import score_with_engine
 from linker.engines.spark import _local_cores, score_pairs_on_spark, spark_session
 from linker.errors import ConfigError
 from linker.models import PairClassifier
-from linker.pipeline import (
-    Outcome,
-    Settings,
-    SourceTable,
-    dedupe,
-    link,
-    plan_columns,
-    prepare_sources,
-    score_pairs,
-    train_features,
-)
+from linker.pipeline import Outcome, dedupe, link, score_pairs, train_features
 from linker.prepare import PreparedRecords
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+from linker.settings import Settings
 from linker.synth import generate_people
 
 if TYPE_CHECKING:
@@ -83,7 +75,7 @@ def people() -> PreparedRecords:
 @pytest.fixture(scope="module")
 def model_dir(people: PreparedRecords, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Fellegi-Sunter manifest fitted by the local engine, as ``--model PATH`` reads it."""
-    fitted = score_pairs(people, Settings(model="unsupervised"), link_only=False)
+    fitted = score_pairs(people, Settings(model="unsupervised"))
     directory = tmp_path_factory.mktemp("model")
     (directory / "manifest.json").write_text(json.dumps(fitted.stats["model"]["manifest"]))
     return directory
@@ -94,8 +86,8 @@ def outcomes(
     people: PreparedRecords, model_dir: Path, spark: SparkSession
 ) -> tuple[Outcome, Outcome]:
     settings = Settings(model=str(model_dir))
-    local = score_pairs(people, settings, link_only=False)
-    on_spark = score_pairs_on_spark(spark, people, settings, link_only=False)
+    local = score_pairs(people, settings)
+    on_spark = score_pairs_on_spark(spark, people, settings)
     return local, on_spark
 
 
@@ -151,9 +143,9 @@ def test_link_fits_the_same_model_and_pairs_across_sources_only(spark: SparkSess
     """No model file: each engine fits Fellegi-Sunter itself, and they agree."""
     records, _ = generate_people(6_000, seed=5)
     prepared = prepare(("left", records.iloc[::2]), ("right", records.iloc[1::2]))
-    settings = Settings(model="unsupervised")
-    local = score_pairs(prepared, settings, link_only=True)
-    on_spark = score_pairs_on_spark(spark, prepared, settings, link_only=True)
+    settings = Settings(job="link", model="unsupervised")
+    local = score_pairs(prepared, settings)
+    on_spark = score_pairs_on_spark(spark, prepared, settings)
     sources = prepared.frame["source"].to_numpy()
     assert (sources[on_spark.blocking.left] != sources[on_spark.blocking.right]).all()
     np.testing.assert_array_equal(on_spark.blocking.left, local.blocking.left)
@@ -177,8 +169,8 @@ def test_trained_classifier_gives_the_same_scores(spark: SparkSession, tmp_path:
     # the fit 20 times slower; the scores are the same.
     with threadpool_limits(limits=1):
         PairClassifier(max_iter=50).fit(features, labels).save(tmp_path / "trained")
-        local = score_pairs(prepared, settings, link_only=False)
-    on_spark = score_pairs_on_spark(spark, prepared, settings, link_only=False)
+        local = score_pairs(prepared, settings)
+    on_spark = score_pairs_on_spark(spark, prepared, settings)
     assert on_spark.stats["model"]["kind"] == local.stats["model"]["kind"] == "trained"
     np.testing.assert_array_equal(on_spark.blocking.left, local.blocking.left)
     np.testing.assert_array_equal(on_spark.blocking.right, local.blocking.right)
@@ -220,9 +212,7 @@ def test_spark_without_pyspark_is_a_config_error(
     with pytest.raises(ConfigError, match=r"linker\[spark\]"):
         score_with_engine(
             prepare(("people", pd.read_csv(small_csv, dtype=str))),
-            Settings(),
-            engine="spark",
-            link_only=False,
+            Settings(engine="spark"),
         )
     out = tmp_path / "c.csv"
     assert cli.main(["dedupe", str(small_csv), "--out", str(out), "--engine", "spark"]) == 2

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from linker.errors import ConfigError
 from linker.io import LIST_SEPARATOR
+from linker.specs import flat_from_dict, flat_to_dict, known_keys
 
 # Prepared columns usable as blocking keys, and whether they hold |-separated lists.
 KEY_COLUMNS: dict[str, bool] = {
@@ -66,6 +69,22 @@ class BlockingRule:
     def name(self) -> str:
         return " & ".join(self.keys)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"keys": list(self.keys)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BlockingRule:
+        keys = known_keys(data, cls, "blocking rule").get("keys")
+        if not isinstance(keys, list | tuple) or not keys:
+            raise ConfigError(f"blocking rule {data!r}: keys must be a non-empty list")
+        unknown = [k for k in keys if k not in KEY_COLUMNS and not str(k).startswith("x_")]
+        if unknown:
+            raise ConfigError(
+                f"blocking rule {data!r}: unknown key(s) {', '.join(map(str, unknown))}; "
+                f"known: {', '.join(KEY_COLUMNS)} and generic x_<column> keys"
+            )
+        return cls(tuple(str(k) for k in keys))
+
 
 @dataclass(frozen=True)
 class BlockingOptions:
@@ -82,6 +101,14 @@ class BlockingOptions:
     min_rule_budget: int = 20_000
     max_block_size: int = 1000
     window: int = 100
+
+    def to_dict(self) -> dict[str, Any]:
+        return flat_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BlockingOptions:
+        options: BlockingOptions = flat_from_dict(cls, data, "blocking options")
+        return options
 
 
 def key_columns(records: pd.DataFrame) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ import pandas as pd
 from linker.compare.comparators import COMPARATORS, PRESENT_COMPARATORS
 from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
 from linker.errors import ConfigError, UnknownComparatorError
+from linker.specs import known_keys
 
 SHORT_NAMES = {
     "exact": "exact",
@@ -79,6 +81,29 @@ class Comparison:
             raise UnknownComparatorError(f"unknown comparator {self.comparator!r}; known: {known}")
         if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
             raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready (``from_dict`` rebuilds the same comparison)."""
+        return {
+            "left": self.left,
+            "comparator": self.comparator,
+            "levels": list(self.levels),
+            "right": self.right,
+            "label": self.label,
+            "group": self.group,
+            "identifier": self.identifier,
+            "output": self.output,
+            "supervised_only": self.supervised_only,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Comparison:
+        values = known_keys(data, cls, "comparison")
+        try:
+            values["levels"] = tuple(float(v) for v in values["levels"])
+            return cls(**values)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"comparison {data!r}: {exc}") from exc
 
     @property
     def name(self) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from linker.errors import ConfigError
-from linker.pipeline import Outcome, Progress, Settings, no_progress, score_pairs
+from linker.pipeline import Outcome, score_pairs
 from linker.prepare import PreparedRecords
+from linker.progress import Progress, no_progress
+from linker.settings import ENGINES, Settings
 
-ENGINES = ("local", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 
 
@@ -24,24 +24,20 @@ def score_with_engine(
     prepared: PreparedRecords,
     settings: Settings,
     *,
-    engine: str,
-    link_only: bool,
     progress: Progress[Any] = no_progress,
     spark_master: str = DEFAULT_SPARK_MASTER,
 ) -> Outcome:
-    """Block, compare and score ``prepared`` on ``engine``; the Spark session lives for this
-    call only (unless one is already active, which is reused and left running)."""
-    if engine == "local":
-        return score_pairs(prepared, settings, link_only=link_only, progress=progress)
-    if engine != "spark":
-        raise ConfigError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    """Block, compare and score ``prepared`` on ``settings.engine``; the Spark session lives
+    for this call only (unless one is already active, which is reused and left running)."""
+    if settings.engine == "local":
+        return score_pairs(prepared, settings, progress=progress)
     # Imported here: the module imports pyspark lazily, but it is still Spark-only code.
     from linker.engines.spark import score_pairs_on_spark, spark_session
 
     start = time.perf_counter()
     with spark_session(spark_master) as spark:
         started = round(time.perf_counter() - start, 3)
-        outcome = score_pairs_on_spark(spark, prepared, settings, link_only=link_only)
+        outcome = score_pairs_on_spark(spark, prepared, settings)
     outcome.stats["timings"] = {"spark_session": started, **outcome.stats["timings"]}
     return outcome
 

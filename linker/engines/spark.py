@@ -30,12 +30,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linker.blocking import BlockingResult, KeyCodes, choose_rules
+from linker.blocking import BlockingResult, KeyCodes
 from linker.engines.spark_blocking import candidate_pairs
 from linker.engines.spark_scoring import score_candidates
 from linker.errors import ConfigError
-from linker.pipeline import Outcome, Settings, Timer, comparisons_and_model, run_stats
+from linker.pipeline import Outcome, blocking_rules, comparisons_and_model, run_stats
 from linker.prepare import PreparedRecords
+from linker.progress import Timer
+from linker.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -65,7 +67,7 @@ def spark_session(master: str) -> Iterator[SparkSession]:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise ConfigError(
-            "--engine spark needs pyspark: pip install 'linker[spark]' (or use --engine local)"
+            "the spark engine needs pyspark: pip install 'linker[spark]' (or use the local engine)"
         ) from exc
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -125,16 +127,16 @@ def _local_cores(master: str) -> int | None:
 
 
 def score_pairs_on_spark(
-    spark: SparkSession, prepared: PreparedRecords, settings: Settings, *, link_only: bool
+    spark: SparkSession, prepared: PreparedRecords, settings: Settings
 ) -> Outcome:
     """Block, compare and score on Spark: the same ``Outcome`` as ``pipeline.score_pairs``."""
     timer = Timer()
     records = prepared.frame
     with timer.stage("block"):
         codes = KeyCodes(records)
-        rules = choose_rules(records, settings.blocking, codes)
+        rules = blocking_rules(records, settings, codes)
         candidates = candidate_pairs(
-            spark, records, rules, codes, settings.blocking, link_only=link_only
+            spark, records, rules, codes, settings.blocking, link_only=settings.link_only
         )
     comparisons, model = comparisons_and_model(prepared, settings)
     context = spark.sparkContext
@@ -142,14 +144,15 @@ def score_pairs_on_spark(
     with timer.stage("compare_and_score"):
         pairs = candidates.pairs.repartition(tasks)
         (left, right, probability), model_stats = score_candidates(
-            pairs, records, comparisons, model, settings, link_only=link_only
+            pairs, records, comparisons, model, settings
         )
         candidates.pairs.unpersist()
     capped = candidates.capped_blocks
     blocking = BlockingResult(left, right, candidates.pairs_per_rule, capped)
     stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "spark")
     stats["spark"] = _spark_figures(spark, tasks, len(capped))
-    return Outcome(prepared, blocking, probability, stats)
+    # No model kept: explaining a score needs the local engine.
+    return Outcome(prepared, blocking, probability, stats, comparisons, None, rules)
 
 
 def _spark_figures(spark: SparkSession, tasks: int, capped_blocks: int) -> dict[str, Any]:

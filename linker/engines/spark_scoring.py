@@ -24,7 +24,8 @@ from linker.models import PairClassifier, levels_of
 from linker.models.choice import ModelChoice, read_manifest
 from linker.models.classifier import MANIFEST, loaded_files, manifest_file
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
-from linker.pipeline import Settings, fit_unsupervised
+from linker.pipeline import fit_unsupervised
+from linker.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.broadcast import Broadcast
@@ -41,8 +42,6 @@ def score_candidates(
     comparisons: list[Comparison],
     model: ModelChoice,
     settings: Settings,
-    *,
-    link_only: bool,
 ) -> tuple[Scores, dict[str, Any]]:
     """The pairs' probabilities, collected to the driver in pair order, and the model's
     statistics (as the local engine reports them)."""
@@ -50,9 +49,7 @@ def score_candidates(
     if model.kind == "trained" and model.path is not None:
         scores, stats = _score_trained(joined, comparisons, model.path)
     else:
-        scores, stats = _score_unsupervised(
-            joined, records, comparisons, settings, link_only, model.path
-        )
+        scores, stats = _score_unsupervised(joined, records, comparisons, settings, model.path)
     stats["reason"] = model.reason
     return scores, stats
 
@@ -226,7 +223,6 @@ def _score_unsupervised(
     records: pd.DataFrame,
     comparisons: list[Comparison],
     settings: Settings,
-    link_only: bool,
     path: Path | None,
 ) -> tuple[Scores, dict[str, Any]]:
     """Fellegi-Sunter: a fitted manifest is applied in one pass; otherwise the levels are
@@ -236,9 +232,7 @@ def _score_unsupervised(
     context = joined.sparkSession.sparkContext
     if path is not None:
         no_levels = np.empty((0, len(comparisons)), dtype=np.int8)
-        model, stats = fit_unsupervised(
-            no_levels, records, comparisons, None, settings, link_only, path
-        )
+        model, stats = fit_unsupervised(no_levels, records, comparisons, None, settings, path)
         manifest = context.broadcast(model.to_manifest())
         score = partial(
             _score_chunks_fellegi_sunter,
@@ -259,7 +253,7 @@ def _score_unsupervised(
             note = {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
             return (empty, empty, np.empty(0)), note
         model, stats = fit_unsupervised(
-            candidate_levels, records, comparisons, None, settings, link_only, None
+            candidate_levels, records, comparisons, None, settings, None
         )
         del candidate_levels
         manifest = context.broadcast(model.to_manifest())

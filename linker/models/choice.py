@@ -1,4 +1,5 @@
-"""Which model scores a run: ``--model auto|unsupervised|trained|PATH``, resolved with reasons.
+"""Which model scores a run: ``auto``, ``unsupervised``, ``trained`` or a manifest path,
+resolved with reasons.
 
 The default trained model lives in ``$LINKER_HOME/models/person`` (``LINKER_HOME`` defaults to
 ``.linker`` in the working directory); ``linker train`` writes it there.
@@ -44,7 +45,7 @@ COMMON_FIELDS = frozenset(
 
 
 def choose_model(choice: str, fields: list[str], entity: str = "person") -> ModelChoice:
-    """Resolve ``--model``. ``auto`` takes the default trained model when one exists and the
+    """Resolve the model setting. ``auto`` takes the default trained model when one exists and the
     input maps to at least a name and a date of birth and, when the model learnt from fields
     beyond ``COMMON_FIELDS``, to one of those (``fields``: the canonical fields the input
     maps to); otherwise the unsupervised model, which learns whatever the columns are.
@@ -56,8 +57,9 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
         if not manifest.exists():
             if choice == "trained":
                 raise ModelError(
-                    f"no trained model at {manifest}; run 'linker train' first or use "
-                    "--model unsupervised"
+                    f"no trained model at {manifest}; run 'linker train' first or choose the "
+                    "unsupervised model",
+                    setting="model",
                 )
             return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
         if choice == "auto" and entity == "person":
@@ -69,7 +71,8 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
     path = Path(choice)
     if not path.exists():
         raise ConfigError(
-            f"--model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file"
+            f"model {choice!r}: expected one of {', '.join(MODEL_CHOICES)} or a model file",
+            setting="model",
         )
     kind = "trained" if read_manifest(path).get("kind") == "trained" else "unsupervised"
     return ModelChoice(kind, path, f"model file {path}")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from linker.compare.features import Comparison
-from linker.errors import ModelError
+from linker.errors import ConfigError, ModelError
 
 _PSEUDO = 1.0  # Laplace smoothing of level counts
 IDENTIFIER_FLOOR = 0.001  # below this without identifiers, identifiers cannot make a match
@@ -302,18 +302,7 @@ class FellegiSunter:
             "lambda": self.lambda_,
             "iterations": self.n_iter_,
             "identifier_floor": self.identifier_floor,
-            "comparisons": [
-                {
-                    "name": c.name,
-                    "left": c.left,
-                    "right": c.right,
-                    "comparator": c.comparator,
-                    "levels": list(c.levels),
-                    "group": c.group,
-                    "identifier": c.identifier,
-                }
-                for c in self.comparisons
-            ],
+            "comparisons": [c.to_dict() for c in self.comparisons],
             "groups": [
                 {"name": name, "m": m.tolist(), "u": u.tolist()}
                 for (name, _), m, u in zip(self.groups, self.m_, self.u_, strict=True)
@@ -335,17 +324,7 @@ def _level_text(comparison: Comparison, level: int) -> str:
 def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
     """Rebuild a fitted model from ``to_manifest`` output (applied as is, not refitted)."""
     try:
-        comparisons = [
-            Comparison(
-                c["left"],
-                c["comparator"],
-                tuple(c["levels"]),
-                right=c["right"],
-                group=c.get("group"),
-                identifier=bool(c.get("identifier", False)),
-            )
-            for c in manifest["comparisons"]
-        ]
+        comparisons = [Comparison.from_dict(c) for c in manifest["comparisons"]]
         model = FellegiSunter(
             comparisons, identifier_floor=float(manifest.get("identifier_floor", IDENTIFIER_FLOOR))
         )
@@ -353,7 +332,7 @@ def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
         model.u_ = [np.asarray(g["u"], dtype=np.float64) for g in manifest["groups"]]
         model.lambda_ = float(manifest["lambda"])
         model.n_iter_ = int(manifest.get("iterations", 0))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ModelError(f"not a Fellegi-Sunter manifest: {exc}") from exc
     if [len(m) for m in model.m_] != model.sizes:
         raise ModelError("Fellegi-Sunter manifest: group sizes do not match its comparisons")

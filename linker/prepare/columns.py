@@ -3,7 +3,7 @@
 Each entity type (person, company, account: DESIGN.md section 3) has its own canonical fields.
 The mapping is guessed from common English and French names (``prenom`` -> ``given_name``,
 ``raison_sociale`` -> ``name``, ``titulaire`` -> ``holder_name``), and the caller may override
-any of it (``--map src=canonical``). Columns mapped to nothing are kept and compared
+any of it (a mapping ``src=canonical``). Columns mapped to nothing are kept and compared
 generically, unless ignored.
 """
 
@@ -209,27 +209,34 @@ def column_key(name: str) -> str:
 def parse_map_option(text: str | None, entity: str = "person") -> dict[str, str]:
     """``"src=canonical,src2=canonical2"`` to a dict; ``canonical`` (a field of ``entity``)
     may be ``ignore``."""
-    fields = fields_of(entity)
     if not text:
         return {}
     mapping: dict[str, str] = {}
     for item in text.split(","):
         source, sep, target = item.partition("=")
         if not sep or not source.strip() or not target.strip():
-            raise ConfigError(f"--map item {item!r} is not of the form column=field")
-        target = target.strip()
-        if target not in fields and target != "ignore":
-            known = ", ".join(fields)
             raise ConfigError(
-                f"--map {item!r}: unknown field {target!r} of {entity} records; "
-                f"known fields: {known}"
+                f"column mapping {item!r} is not of the form column=field", setting="mapping"
             )
-        mapping[source.strip()] = target
+        mapping[source.strip()] = target.strip()
+    check_mapping(mapping, entity)
     return mapping
 
 
+def check_mapping(mapping: dict[str, str], entity: str) -> None:
+    """Every target of ``mapping`` (column -> field) is a field of ``entity`` or ``ignore``."""
+    fields = fields_of(entity)
+    for column, target in mapping.items():
+        if target not in fields and target != "ignore":
+            raise ConfigError(
+                f"column mapping {column}={target}: unknown field {target!r} of {entity} "
+                f"records; known fields: {', '.join(fields)}",
+                setting="mapping",
+            )
+
+
 def check_column_names(names: list[str], inputs: dict[str, list[str]]) -> None:
-    """Every column named in ``--map`` or ``--ignore`` exists in at least one input."""
+    """Every column named in a mapping or among the ignored exists in at least one input."""
     for name in names:
         if not any(name in columns for columns in inputs.values()):
             columns = next(iter(inputs.values()))

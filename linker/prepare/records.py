@@ -38,6 +38,7 @@ from linker.prepare.text import (
     phonetic_key,
     sorted_tokens,
 )
+from linker.specs import flat_from_dict, flat_to_dict
 
 NAME_FIELDS = ("given_name", "family_name", "father_name", "mother_name")
 TEXT_FIELDS = ("birth_place", "nationality", "address", "city", "country", "name_native")
@@ -64,6 +65,14 @@ class PrepareOptions:
     # The derived name columns (skeleton chain, consonants, rarities) feed the trained model
     # only; an unsupervised run skips them and saves their time and memory.
     name_features: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return flat_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PrepareOptions:
+        options: PrepareOptions = flat_from_dict(cls, data, "prepare options")
+        return options
 
 
 def guess_generic_kind(values: pd.Series) -> str:

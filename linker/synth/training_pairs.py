@@ -33,8 +33,8 @@ import pandas as pd
 
 from linker.blocking import BlockingOptions, candidate_pairs
 from linker.io import atomic_path
-from linker.pipeline import SourceTable, plan_columns, prepare_sources
 from linker.prepare import PrepareOptions
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
 from linker.synth.world import GENERATOR_VERSION, generate_world
 from linker.synth.world.name_pairs import name_pairs
 from linker.world_input import ENTITY_TYPES, read_hard_negatives, read_truth_records, stack_world
