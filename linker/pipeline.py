@@ -9,7 +9,7 @@ from tables to result, for every caller, is ``linker.runs.run``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linker.blocking import BlockingResult, BlockingRule, KeyCodes, block_pairs, choose_rules
+from linker.blocking import (
+    BlockingResult,
+    BlockingRule,
+    KeyCodes,
+    block_pairs,
+    choose_rules,
+    key_fields,
+)
 from linker.cannot_link import PersonFacts, cannot_link_evidence
 from linker.cluster import cluster_pairs, greedy_one_to_one, name_clusters, pairs_within_components
 from linker.compare import Comparison, compare_pairs, entity_comparisons
@@ -26,12 +33,13 @@ from linker.errors import ConfigError, InputError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
 from linker.models.explanations import explain_pairs
-from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
+from linker.models.fellegi_sunter import Session, fellegi_sunter_from_manifest
 from linker.prepare import PreparedRecords
 from linker.progress import Progress, Timer, no_progress
 from linker.settings import Settings
 
 _ALL_PAIRS_UP_TO = 100  # cannot-link evidence: every pair in components this small
+EM_SAMPLE_PAIRS = 500_000  # candidates that the EM sessions learn m from, at most
 
 
 @dataclass
@@ -85,14 +93,39 @@ class Outcome:
         return out
 
 
+def in_canonical_order(prepared: PreparedRecords) -> PreparedRecords:
+    """The records sorted by source (in input order) and then record id: every later stage
+    works on positions, so its results no longer depend on the order of the input rows."""
+    frame = prepared.frame
+    source = pd.Categorical(frame["source"], categories=pd.unique(frame["source"]))
+    order = np.lexsort((frame["record_id"].astype(str).to_numpy(), source.codes))
+    if (order == np.arange(len(order))).all():
+        return prepared
+    return replace(prepared, frame=frame.iloc[order].reset_index(drop=True))
+
+
+def total_pairs(records: pd.DataFrame, link_only: bool) -> int:
+    """How many record pairs the job could compare: all pairs, or all across sources."""
+    if not link_only:
+        return len(records) * (len(records) - 1) // 2
+    sizes = records["source"].value_counts().to_numpy(dtype=np.int64)
+    return int((sizes.sum() ** 2 - (sizes**2).sum()) // 2)
+
+
 def _random_pairs(
     records: pd.DataFrame, count: int, link_only: bool, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Uniformly drawn distinct record pairs (across sources for a link job)."""
-    rng = np.random.default_rng(seed)
+    """Distinct record pairs (across sources for a link job): every pair when there are no
+    more than ``count``, else ``count`` drawn uniformly (positions are in canonical order, so
+    the draw does not depend on the input's row order)."""
     n = len(records)
+    sources = pd.factorize(records["source"])[0]
+    if total_pairs(records, link_only) <= count:
+        low, high = np.triu_indices(n, k=1)
+        keep = sources[low] != sources[high] if link_only else np.ones(len(low), dtype=bool)
+        return low[keep].astype(np.int64), high[keep].astype(np.int64)
+    rng = np.random.default_rng(seed)
     if link_only:
-        sources = pd.factorize(records["source"])[0]
         first, second = np.flatnonzero(sources == 0), np.flatnonzero(sources != 0)
         left = rng.choice(first, count)
         right = rng.choice(second, count)
@@ -101,6 +134,48 @@ def _random_pairs(
         right = rng.integers(0, n, count)
     keep = left != right
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+
+
+def em_sample(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndarray:
+    """Positions of the candidates that EM sessions learn m from: all of them up to
+    ``EM_SAMPLE_PAIRS``, else those with the smallest hash of their record positions (the
+    same choice on any engine, whatever the order the pairs come in)."""
+    if len(left) <= EM_SAMPLE_PAIRS:
+        return np.arange(len(left))
+    hashed = pair_hash(left, right, n_records)
+    return np.sort(np.argpartition(hashed, EM_SAMPLE_PAIRS)[:EM_SAMPLE_PAIRS])
+
+
+def pair_hash(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndarray:
+    """A fixed, well-spread signed 64-bit hash of each pair of positions (splitmix64's
+    finaliser of ``left * n + right``)."""
+    z = left.astype(np.uint64) * np.uint64(n_records) + right.astype(np.uint64)
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.asarray(z ^ (z >> np.uint64(31))).view(np.int64)
+
+
+def em_sessions(
+    codes: KeyCodes,
+    rules: list[BlockingRule],
+    comparisons: list[Comparison],
+    left: np.ndarray,
+    right: np.ndarray,
+    levels: np.ndarray,
+) -> list[Session]:
+    """One EM session per blocking rule: the pairs (of ``left``, ``right``, with their
+    ``levels``) that the rule blocks together, with the comparison groups reading the columns
+    its keys are built from (or named by them: ``key_fields``) held out."""
+    sessions = []
+    for rule in rules:
+        fields = {f for key in rule.keys for f in key_fields(key)}
+        held_out = frozenset(
+            c.group or c.name for c in comparisons if {c.left, c.right or c.left, c.name} & fields
+        )
+        agree = codes.agree(rule, left, right)
+        sessions.append(Session(rule.name, levels[agree], held_out))
+    return sessions
 
 
 def _chunks(count: int, size: int) -> list[slice]:
@@ -158,8 +233,17 @@ def score_pairs(
             levels = np.concatenate(
                 list(map(partial(levels_of, comparisons=comparisons), features_in_chunks()))
             )
+            sample = em_sample(blocking.left, blocking.right, len(records))
+            sessions = em_sessions(
+                codes,
+                rules,
+                comparisons,
+                blocking.left[sample],
+                blocking.right[sample],
+                levels[sample],
+            )
             probability, model_stats, scorer = _score_unsupervised(
-                levels, records, comparisons, encoded, settings, model.path
+                levels, records, comparisons, encoded, settings, model.path, sessions
             )
         model_stats["reason"] = model.reason
     stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "local")
@@ -233,12 +317,15 @@ def _score_unsupervised(
     encoded: dict[str, EncodedColumn],
     settings: Settings,
     path: Path | None,
+    sessions: list[Session],
 ) -> tuple[np.ndarray, dict[str, Any], FellegiSunter | None]:
     """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
     if path is None and len(levels) == 0:
         note = {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
         return np.empty(0), note, None
-    model, stats = fit_unsupervised(levels, records, comparisons, encoded, settings, path)
+    model, stats = fit_unsupervised(
+        levels, records, comparisons, encoded, settings, path, sessions=sessions
+    )
     return model.predict_proba_levels(levels), stats, model
 
 
@@ -249,12 +336,15 @@ def fit_unsupervised(
     encoded: dict[str, EncodedColumn] | None,
     settings: Settings,
     path: Path | None,
+    *,
+    sessions: list[Session] | None = None,
 ) -> tuple[FellegiSunter, dict[str, Any]]:
     """The run's Fellegi-Sunter model and its statistics, computed once per run.
 
-    The manifest at ``path`` is applied as is; otherwise EM fits ``levels`` (the candidates'),
-    with u started from random pairs of ``records``. Public so that every engine fits the
-    same way, on the driver, and ships the fitted model to its workers.
+    The manifest at ``path`` is applied as is; otherwise u comes from random pairs of
+    ``records``, m from the EM ``sessions`` (one per blocking rule, ``em_sessions``) and the
+    match share from ``levels`` (every candidate's) over all the job's pairs. Public so that
+    every engine fits the same way, on the driver, and ships the fitted model to its workers.
     """
     if path is not None:
         model = fellegi_sunter_from_manifest(read_manifest(path))
@@ -265,11 +355,18 @@ def fit_unsupervised(
         random_levels = levels_of(
             compare_pairs(records, left, right, comparisons, encoded), comparisons
         )
-        model = FellegiSunter(comparisons).fit(levels, random_levels)
+        model = FellegiSunter(comparisons).fit(
+            levels,
+            random_levels,
+            sessions=sessions,
+            total_pairs=total_pairs(records, settings.link_only),
+        )
     stats = {
         "kind": "unsupervised",
         "path": str(path) if path else None,
         "em_iterations": model.n_iter_,
+        "em_sessions": getattr(model, "sessions_", []),
+        "warnings": getattr(model, "warnings_", []),
         "lambda": model.lambda_,
         "weights": model.weights_table(),
         "manifest": model.to_manifest(),

@@ -20,7 +20,7 @@ from linker.engines import DEFAULT_SPARK_MASTER, score_with_engine
 from linker.errors import ConfigError
 from linker.io import REJECT_COLUMNS, read_table
 from linker.models.choice import choose_model
-from linker.pipeline import Outcome, dedupe, link
+from linker.pipeline import Outcome, dedupe, in_canonical_order, link
 from linker.prepare.sources import ColumnPlan, SourceTable, plan_columns, prepare_sources
 from linker.progress import Progress, Timer, no_progress
 from linker.settings import Settings
@@ -134,6 +134,7 @@ def run(
         prepared = prepare_sources(
             tables, plan, settings.id_column, settings.prepare, progress=progress
         )
+    prepared = in_canonical_order(prepared)
     inputs = {t.name: len(t.frame) for t in tables}
     read_rejects = [t.rejects for t in tables if t.rejects is not None]
     rejects = pd.concat(
@@ -142,6 +143,16 @@ def run(
     outcome = score_with_engine(prepared, settings, progress=progress, spark_master=spark_master)
     chosen = outcome.stats["model"]
     say(f"model: {chosen['kind']} ({chosen['reason']}); {outcome.blocking.count} candidates")
+    sessions = chosen.get("em_sessions", [])
+    if sessions:
+        used = [s for s in sessions if s["used"]]
+        say(
+            f"EM: {len(used)} of {len(sessions)} blocking-rule sessions fitted m "
+            f"({sum(s['converged'] for s in used)} converged); "
+            f"match probability of two random records {chosen['lambda']:.3g}"
+        )
+    for warning in chosen.get("warnings", []):
+        say(f"warning: {warning}")
     with timer.stage("cluster" if settings.job == "dedupe" else "select_matches"):
         if settings.job == "dedupe":
             result = dedupe(outcome, settings.threshold, distinct)

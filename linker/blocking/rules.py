@@ -52,6 +52,35 @@ KEY_COLUMNS: dict[str, bool] = {
     "holder_name_ph": False,
 }
 
+# What each key is built from, as prepared columns or comparison names: the comparisons
+# reading them (or so named) agree, more or less, on every pair the key blocks together, so
+# an EM session over that key's pairs holds them out. A key not listed is built from the
+# column of its name; a generic key x_<column> or x_<column>_ph from x_<column>.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "given_name_ph": ("given_name",),
+    "family_name_ph": ("family_name",),
+    "names_sorted_ph": ("given_name", "family_name", "full_name"),
+    "full_name_ph": ("full_name", "given_name", "family_name"),
+    "father_name_ph": ("father_name",),
+    "ibans_key": ("ibans",),
+    "names_key": ("names", "name_weighted"),
+    "name_rare": ("names", "name_weighted"),
+    # accounts: iban_holder holds the IBAN and the holder; its comparisons are told by name
+    "iban": ("iban_holder_masked", "account_number"),
+    "iban_key": ("iban_holder_masked", "account_number"),
+    "holder_name_ph": ("holder_name", "holder_name_tsort"),
+}
+
+
+def key_fields(key: str) -> tuple[str, ...]:
+    """The prepared columns (or comparison names) that blocking key ``key`` is built from."""
+    if key in KEY_FIELDS:
+        return KEY_FIELDS[key]
+    if key.startswith("x_") and key.endswith("_ph"):
+        return (key.removesuffix("_ph"),)
+    return (key,)
+
+
 # Keys built from other keys: pairing them adds nothing but near-duplicate pairs.
 _OVERLAPPING = {
     frozenset({"names_sorted_ph", "given_name_ph"}),
@@ -91,14 +120,15 @@ class BlockingOptions:
     """How much blocking may cost.
 
     ``pairs_per_record`` bounds one rule's pairs (as a multiple of the record count) and
-    ``total_pairs_per_record`` the sum over the chosen rules. A block larger than
+    ``total_pairs_per_record`` the sum over the chosen rules; both are at least
+    ``min_rule_budget`` pairs (or every pair of a file that has fewer). A block larger than
     ``max_block_size`` is capped: each of its records is paired with the next ``window``
     records in record order instead of all of them, and the block is reported.
     """
 
     pairs_per_record: float = 3.0
     total_pairs_per_record: float = 40.0
-    min_rule_budget: int = 20_000
+    min_rule_budget: int = 1_000
     max_block_size: int = 1000
     window: int = 100
 
@@ -166,6 +196,25 @@ class KeyCodes:
         present = combined >= 0
         return positions[present], combined[present]
 
+    def agree(self, rule: BlockingRule, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Per pair of record positions, whether the two records agree on every key of
+        ``rule`` (share an item, for a list key): whether the rule blocks them together."""
+        agree = np.ones(len(left), dtype=bool)
+        n = len(self.records)
+        for key in rule.keys:
+            positions, codes, _ = self.of(key)
+            if not is_list_key(key):
+                full = np.full(n, -1, dtype=np.int64)
+                full[positions] = codes
+                agree &= (full[left] == full[right]) & (full[left] >= 0)
+                continue
+            items = pd.DataFrame({"record": positions, "code": codes})
+            pairs = pd.DataFrame({"pair": np.arange(len(left)), "left": left, "right": right})
+            sides = pairs.merge(items, left_on="left", right_on="record")[["pair", "right", "code"]]
+            shared = sides.merge(items, left_on=["right", "code"], right_on=["record", "code"])
+            agree &= np.isin(np.arange(len(left)), shared["pair"].to_numpy())
+        return agree
+
 
 def estimate_pairs(codes: np.ndarray, options: BlockingOptions) -> int:
     """How many pairs blocks with these codes create, with oversized blocks capped."""
@@ -188,8 +237,11 @@ def choose_rules(
     codes = codes or KeyCodes(records)
     keys = key_columns(records)
     n = len(records)
-    rule_budget = max(options.min_rule_budget, int(options.pairs_per_record * n))
-    total_budget = max(options.min_rule_budget, int(options.total_pairs_per_record * n))
+    # The floor lets a small file compare what it has (45 pairs for 10 records) without
+    # letting one coarse key of a 1,000-record file supply most of the candidates.
+    floor = min(options.min_rule_budget, n * (n - 1) // 2)
+    rule_budget = max(floor, int(options.pairs_per_record * n))
+    total_budget = max(floor, int(options.total_pairs_per_record * n))
     singles = [BlockingRule((k,)) for k in keys]
     estimates = {r: estimate_pairs(codes.rule(r)[1], options) for r in singles}
     chosen_singles = {r.keys[0] for r in singles if estimates[r] <= rule_budget}

