@@ -4,13 +4,14 @@ fields of one entity type (``plan_columns``), then prepared and stacked (``prepa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from linker.errors import InputError
 from linker.prepare.columns import check_column_names, map_columns
+from linker.prepare.derived import find_derived
 from linker.prepare.records import (
     PreparedRecords,
     PrepareOptions,
@@ -33,17 +34,23 @@ class SourceTable:
 
 @dataclass
 class ColumnPlan:
-    """How each input column is used: mapped to a canonical field, generic, or not at all."""
+    """How each input column is used: mapped to a canonical field, generic, folded (derived
+    from other columns of its table, see ``linker.prepare.derived``) or not at all."""
 
     mapping: dict[str, dict[str, str]]
     generic: dict[str, str]
     unused: dict[str, list[str]]
+    # source -> column -> how it is derived ("copy of full_name", "= given + family")
+    folded: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
         lines = []
         for source, mapping in self.mapping.items():
             mapped = ", ".join(f"{c} -> {f}" for c, f in mapping.items()) or "nothing"
             lines.append(f"{source}: mapped {mapped}")
+            if self.folded.get(source):
+                folded = ", ".join(f"{c} ({how})" for c, how in self.folded[source].items())
+                lines.append(f"{source}: folded {folded}")
         for column, kind in self.generic.items():
             lines.append(f"generic: {column} compared as {kind}")
         for source, columns in self.unused.items():
@@ -52,7 +59,12 @@ class ColumnPlan:
         return lines
 
     def as_dict(self) -> dict[str, Any]:
-        return {"mapping": self.mapping, "generic": self.generic, "unused": self.unused}
+        return {
+            "mapping": self.mapping,
+            "generic": self.generic,
+            "unused": self.unused,
+            "folded": self.folded,
+        }
 
     @property
     def fields(self) -> list[str]:
@@ -68,9 +80,13 @@ def plan_columns(
     entity: str = "person",
 ) -> ColumnPlan:
     """Map each table's columns onto the fields of ``entity``; columns left unmapped in every
-    table are compared generically.
+    table are compared generically; columns derived from others of their table are folded.
 
-    An override ``col=ignore`` means the same as ``col`` in ``ignore``.
+    An override ``col=ignore`` means the same as ``col`` in ``ignore``. A column the override
+    maps is never folded. Folding is decided per table (``find_derived``) and kept only where
+    it agrees across tables: a column is folded only if what it feeds (its canonical field, or
+    its name when generic) is folded in every table that has it, so two tables always compare
+    the same fields.
     """
     check_column_names([*overrides, *ignore], {t.name: list(t.frame.columns) for t in tables})
     ignore = ignore | {c for c, f in overrides.items() if f == "ignore"}
@@ -89,14 +105,51 @@ def plan_columns(
         for t in tables
     ]
     shared = [c for c in leftovers[0] if all(c in rest for rest in leftovers[1:])]
-    generic = {
-        c: guess_generic_kind(pd.concat([t.frame[c] for t in tables], ignore_index=True))
-        for c in shared
-    }
     unused = {
         t.name: sorted(set(rest) - set(shared)) for t, rest in zip(tables, leftovers, strict=True)
     }
-    return ColumnPlan(mapping, generic, unused)
+    folded = _fold_derived(tables, id_column, mapping, shared, set(overrides) - ignore)
+    for t in tables:
+        mapping[t.name] = {c: f for c, f in mapping[t.name].items() if c not in folded[t.name]}
+    generic = {
+        c: guess_generic_kind(pd.concat([t.frame[c] for t in tables], ignore_index=True))
+        for c in shared
+        if c not in folded[tables[0].name]
+    }
+    return ColumnPlan(mapping, generic, unused, {s: f for s, f in folded.items() if f})
+
+
+def _fold_derived(
+    tables: list[SourceTable],
+    id_column: str,
+    mapping: dict[str, dict[str, str]],
+    shared: list[str],
+    protected: set[str],
+) -> dict[str, dict[str, str]]:
+    """The columns of each table to fold, agreed across tables (see ``plan_columns``)."""
+
+    def key(table: SourceTable, column: str) -> str:
+        mapped = mapping[table.name].get(column)
+        return f"field {mapped}" if mapped else f"column {column}"
+
+    found = {}
+    for t in tables:
+        compared = [c for c in t.frame.columns if c in mapping[t.name] or c in shared]
+        found[t.name] = find_derived(
+            t.frame, compared, id_column=id_column, mapped=set(mapping[t.name]), protected=protected
+        )
+    compared_keys = {
+        t.name: {key(t, c) for c in t.frame.columns if c in mapping[t.name] or c in shared}
+        for t in tables
+    }
+    folded_keys = {t.name: {key(t, c) for c in found[t.name]} for t in tables}
+
+    def agreed(k: str) -> bool:
+        return all(k in folded_keys[t.name] for t in tables if k in compared_keys[t.name])
+
+    return {
+        t.name: {c: how for c, how in found[t.name].items() if agreed(key(t, c))} for t in tables
+    }
 
 
 def prepare_sources(
