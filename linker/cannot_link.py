@@ -23,7 +23,9 @@ two independent recording errors, so the pair is never in one cluster, whatever 
 A third kind of evidence is not read from the records: a reviewer's "distinct" decision
 (``linker dedupe --distinct PAIRS.csv``, read by ``linker.io.read_id_pairs``) is hard for any
 entity type, while the two facts above are read for people only. ``linker.pipeline.dedupe``
-merges them all into the cannot-link pairs of ``linker.cluster.cluster_pairs``.
+hands them all to ``linker.cluster.cluster_pairs``, which reads the evidence between every pair
+of records it would put in one cluster, at any size, through ``PersonFacts.kinds`` (records of
+one kind give the same evidence, so each pair of kinds is read once).
 """
 
 from __future__ import annotations
@@ -62,6 +64,19 @@ class PersonFacts:
         day_month = (code % 10_000).astype(np.int16)
         exact = (day_month % 100 > 0) & ~np.isin(day_month, _PLACEHOLDER_CODES)
         return cls(sex, (code // 10_000).astype(np.int16), np.where(exact, day_month, 0))
+
+    def kinds(self) -> np.ndarray:
+        """Per record, a kind: two records of one kind give the same evidence with any other
+        record; kind 0 (no recorded sex, no day-precise date) gives none."""
+        year = np.where(self.day_month > 0, self.year, 0)  # a year alone is no evidence
+        key = (self.sex.astype(np.int64) * 10_000 + year) * 10_000 + self.day_month
+        _, kinds = np.unique(np.concatenate([[0], key]), return_inverse=True)  # 0: kind 0
+        return np.asarray(kinds[1:], dtype=np.int64)
+
+    def evidence(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(hard, either)`` of ``cannot_link_evidence`` for the pairs of positions."""
+        found = cannot_link_evidence(self, left, right)
+        return found.hard, found.either
 
 
 @dataclass(frozen=True)

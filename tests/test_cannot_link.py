@@ -7,7 +7,7 @@ import pytest
 
 from linker.blocking import BlockingResult
 from linker.cannot_link import PersonFacts, cannot_link_evidence
-from linker.cluster import cluster_pairs, pairs_within_components
+from linker.cluster import cluster_pairs
 from linker.pipeline import Outcome, dedupe
 from linker.prepare import PreparedRecords, PrepareOptions, prepare_records
 
@@ -78,7 +78,7 @@ def test_chain_through_a_third_record_is_split_by_different_sex() -> None:
     records = prepared(["M", None, "F"], [None, None, None])
     run = outcome(records, [(0, 1, 0.99), (1, 2, 0.9)])
     assert clusters(dedupe(run, 0.5)) == {frozenset({"r0", "r1"}), frozenset({"r2"})}
-    assert run.stats["clustering"]["cannot_link_applied"] == 1
+    assert run.stats["clustering"]["merges_refused_cannot_link"] == 1
     assert run.stats["clustering"]["matches_refused"] == 1
 
 
@@ -98,22 +98,6 @@ def test_hard_evidence_refuses_even_a_matching_pair() -> None:
     assert run.stats["clustering"]["matches_refused_hard_evidence"] == 1
 
 
-def test_pairs_within_components() -> None:
-    # Components {0, 1, 2} (through 0-1 and 1-2) and {3, 4}; 2-3 is a weak given pair.
-    left, right = np.array([0, 2, 3, 2]), np.array([1, 1, 4, 3])
-    strong = np.array([True, True, True, False])
-    low, high, scored = pairs_within_components(5, left, right, strong, max_size=3)
-    found = {(int(a), int(b)): int(s) for a, b, s in zip(low, high, scored, strict=True)}
-    assert found == {(0, 1): 0, (0, 2): -1, (1, 2): 1, (3, 4): 2}
-    # Above max_size, only the given pairs inside the component.
-    low, high, scored = pairs_within_components(5, left, right, strong, max_size=2)
-    assert sorted(zip(low.tolist(), high.tolist(), scored.tolist(), strict=True)) == [
-        (0, 1, 0),
-        (1, 2, 1),
-        (3, 4, 2),
-    ]
-
-
 def test_cannot_link_pair_in_a_component_of_two_is_split() -> None:
     labels = cluster_pairs(
         3,
@@ -124,3 +108,15 @@ def test_cannot_link_pair_in_a_component_of_two_is_split() -> None:
         cannot_link=(np.array([1]), np.array([0])),
     )
     assert len(set(labels.tolist())) == 3
+
+
+def test_hard_evidence_splits_a_chain_of_more_than_a_hundred_records() -> None:
+    # 0 (a man born 1990-05-03) and 119 (a woman born 1960-09-21) were never compared.
+    n = 120
+    sexes = ["M", *[None] * (n - 2), "F"]
+    dobs = ["1990-05-03", *[None] * (n - 2), "1960-09-21"]
+    run = outcome(prepared(sexes, dobs), [(i, i + 1, 0.99) for i in range(n - 1)])
+    found = dedupe(run, 0.5).set_index("record_id")["cluster_id"]
+    assert found["r0"] != found[f"r{n - 1}"]
+    assert found.nunique() == 2
+    assert run.stats["clustering"]["merges_refused_cannot_link"] >= 1

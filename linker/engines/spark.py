@@ -13,6 +13,9 @@ What runs where, and why:
   the local engine's own pandas functions (``compare_pairs``, ``levels_of``, the model) in
   ``mapInPandas`` over chunks of pairs.
 
+The fitted model is kept on the driver too, in the ``Outcome``: clustering scores the pairs it
+needs that blocking never made candidates with it, on the driver, as the local engine does.
+
 The model is fitted (or read) once on the driver and broadcast; tasks never refit. pyspark is
 imported inside functions only, so the local engine never needs it. This module starts the
 session and runs the stages; ``spark_blocking`` forms the pairs, ``spark_scoring`` scores them.
@@ -35,6 +38,9 @@ from linker.blocking import BlockingResult, KeyCodes
 from linker.engines.spark_blocking import candidate_pairs
 from linker.engines.spark_scoring import score_candidates
 from linker.errors import ConfigError
+from linker.models import FellegiSunter, PairClassifier
+from linker.models.choice import ModelChoice
+from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.pipeline import (
     Outcome,
     blocking_rules,
@@ -163,8 +169,20 @@ def score_pairs_on_spark(
     blocking = BlockingResult(left, right, candidates.pairs_per_rule, capped)
     stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "spark")
     stats["spark"] = _spark_figures(spark, tasks, len(capped))
-    # No model kept: explaining a score needs the local engine.
-    return Outcome(prepared, blocking, probability, stats, comparisons, None, rules)
+    # The fitted model, on the driver: clustering scores on demand with it, as locally.
+    scorer = _driver_model(model, model_stats)
+    return Outcome(prepared, blocking, probability, stats, comparisons, scorer, rules)
+
+
+def _driver_model(
+    model: ModelChoice, model_stats: dict[str, Any]
+) -> FellegiSunter | PairClassifier | None:
+    """The model that scored the pairs on Spark, rebuilt on the driver (None: no model, as
+    when there were no candidates to fit one on)."""
+    if model.kind == "trained" and model.path is not None:
+        return PairClassifier.load(model.path)
+    manifest = model_stats.get("manifest")
+    return None if manifest is None else fellegi_sunter_from_manifest(manifest)
 
 
 def _spark_figures(spark: SparkSession, tasks: int, capped_blocks: int) -> dict[str, Any]:
