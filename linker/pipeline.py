@@ -25,8 +25,8 @@ from linker.blocking import (
     choose_rules,
     key_fields,
 )
-from linker.cannot_link import PersonFacts, cannot_link_evidence
-from linker.cluster import cluster_pairs, greedy_one_to_one, name_clusters, pairs_within_components
+from linker.cannot_link import PersonFacts
+from linker.cluster import RecordFacts, cluster_records, greedy_one_to_one, name_clusters
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError
@@ -34,11 +34,11 @@ from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
 from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import Session, fellegi_sunter_from_manifest
+from linker.pair_scorer import PairScorer
 from linker.prepare import PreparedRecords
 from linker.progress import Progress, Timer, no_progress
 from linker.settings import Settings
 
-_ALL_PAIRS_UP_TO = 100  # cannot-link evidence: every pair in components this small
 EM_SAMPLE_PAIRS = 500_000  # candidates that the EM sessions learn m from, at most
 
 
@@ -85,11 +85,13 @@ class Outcome:
         for part in _chunks(self.blocking.count, chunk_pairs):
             left, right = self.blocking.left[part], self.blocking.right[part]
             # no name for the features: a chunk's are freed before the next is compared
-            out.extend(
-                explain_pairs(
-                    self.model, compare_pairs(records, left, right, self.comparisons, encoded)
-                )
+            features = compare_pairs(records, left, right, self.comparisons, encoded)
+            frequencies = (
+                self.model.pair_frequencies(records, left)
+                if isinstance(self.model, FellegiSunter)
+                else None
             )
+            out.extend(explain_pairs(self.model, features, frequencies))
         return out
 
 
@@ -243,7 +245,7 @@ def score_pairs(
                 levels[sample],
             )
             probability, model_stats, scorer = _score_unsupervised(
-                levels, records, comparisons, encoded, settings, model.path, sessions
+                levels, records, comparisons, encoded, settings, model.path, sessions, blocking.left
             )
         model_stats["reason"] = model.reason
     stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "local")
@@ -318,6 +320,7 @@ def _score_unsupervised(
     settings: Settings,
     path: Path | None,
     sessions: list[Session],
+    left: np.ndarray,
 ) -> tuple[np.ndarray, dict[str, Any], FellegiSunter | None]:
     """Fit Fellegi-Sunter on these candidates (or apply a fitted manifest) and score them."""
     if path is None and len(levels) == 0:
@@ -326,7 +329,8 @@ def _score_unsupervised(
     model, stats = fit_unsupervised(
         levels, records, comparisons, encoded, settings, path, sessions=sessions
     )
-    return model.predict_proba_levels(levels), stats, model
+    frequencies = model.pair_frequencies(records, left)
+    return model.predict_proba_levels(levels, frequencies), stats, model
 
 
 def fit_unsupervised(
@@ -360,6 +364,7 @@ def fit_unsupervised(
             random_levels,
             sessions=sessions,
             total_pairs=total_pairs(records, settings.link_only),
+            records=records,
         )
     stats = {
         "kind": "unsupervised",
@@ -379,30 +384,36 @@ def dedupe(
 ) -> pd.DataFrame:
     """``record_id, cluster_id`` for every record; a cluster is named by its smallest id.
 
-    Cannot-link evidence (``linker.cannot_link``) between records that the matches would put
-    in one cluster keeps them apart: hard evidence always, soft evidence when the pair was not
-    scored (for a scored pair, the score decides). ``distinct`` holds ``left_id, right_id``
-    pairs that a reviewer said are different (``linker.io.read_id_pairs``): each is hard
-    evidence, for any entity type; a row with an empty id, an id not among the records or
-    one record twice is skipped. What it did is counted in ``outcome.stats["clustering"]``.
+    Two groups of records are joined only when the pairs between them support it
+    (``linker.cluster``): on average they match, scored on demand with the run's model when
+    blocking never made them candidates, and none is a cannot-link. Cannot-link evidence
+    (``linker.cannot_link``) between any two records of a would-be cluster keeps them apart:
+    hard evidence always, soft evidence when the pair was not scored (for a scored pair, the
+    score decides). ``distinct`` holds ``left_id, right_id`` pairs that a reviewer said are
+    different (``linker.io.read_id_pairs``): each is hard evidence, for any entity type; a
+    row with an empty id, an id not among the records or one record twice is skipped. What it
+    did is counted in ``outcome.stats["clustering"]``.
     """
-    ids = outcome.records.frame["record_id"].astype(str).to_numpy()
+    records = outcome.records.frame
+    ids = records["record_id"].astype(str).to_numpy()
     left, right, probability = outcome.blocking.left, outcome.blocking.right, outcome.probability
     strong = probability >= threshold
-    (apart_left, apart_right), counts = _cannot_link(outcome.records.frame, left, right, strong)
-    (reviewed_left, reviewed_right), reviewed = _reviewer_pairs(ids, distinct)
-    counts.update(reviewed)
-    labels = cluster_pairs(
+    (reviewed_left, reviewed_right), counts = _reviewer_pairs(ids, distinct)
+    scorer = (
+        None if outcome.model is None else PairScorer(records, outcome.comparisons, outcome.model)
+    )
+    clustering = cluster_records(
         len(ids),
         left,
         right,
         probability,
         threshold=threshold,
-        cannot_link=(
-            np.concatenate([apart_left, reviewed_left]),
-            np.concatenate([apart_right, reviewed_right]),
-        ),
+        cannot_link=(reviewed_left, reviewed_right),
+        facts=_cannot_link(records),
+        score_unscored=scorer,
     )
+    labels = clustering.labels
+    counts.update(clustering.stats)
     counts["matches_refused"] = int((strong & (labels[left] != labels[right])).sum())
     outcome.stats["clustering"] = counts
     return pd.DataFrame({"record_id": ids, "cluster_id": name_clusters(ids, labels)})
@@ -430,35 +441,14 @@ def _reviewer_pairs(
     return (pairs[:, 0], pairs[:, 1]), counts
 
 
-def _cannot_link(
-    records: pd.DataFrame, left: np.ndarray, right: np.ndarray, strong: np.ndarray
-) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, int]]:
-    """The pairs that clustering must keep apart, and counts for the run's statistics.
-
-    Evidence is read for every pair of records that the matches put in one component
-    (``pairs_within_components``), scored or not: two people are often chained through a
-    third record (a nameless one sharing their phones) without being candidates themselves.
-    """
+def _cannot_link(records: pd.DataFrame) -> RecordFacts | None:
+    """The cannot-link evidence of person records, which clustering reads for every pair of
+    records it would put in one cluster, scored or not: two people are often chained through a
+    third record (a nameless one sharing their phones) without being candidates themselves."""
     if "sex" not in records and "dob" not in records:  # not people: no evidence to read
-        low = high = scored = np.empty(0, dtype=np.int64)
-    else:
-        low, high, scored = pairs_within_components(
-            len(records), left, right, strong, max_size=_ALL_PAIRS_UP_TO
-        )
-    evidence = cannot_link_evidence(PersonFacts.of(records), low, high)
-    given = scored >= 0
-    matched = given.copy()
-    matched[given] = strong[scored[given]]
-    apart = evidence.hard | (evidence.either & ~given)
-    counts = {
-        "pairs_checked": len(low),
-        "cannot_link_sex": int(evidence.sex.sum()),
-        "cannot_link_dob": int(evidence.dob.sum()),
-        "cannot_link_hard": int(evidence.hard.sum()),
-        "cannot_link_applied": int(apart.sum()),
-        "matches_refused_hard_evidence": int((evidence.hard & matched).sum()),
-    }
-    return (low[apart], high[apart]), counts
+        return None
+    facts = PersonFacts.of(records)
+    return RecordFacts(facts.kinds(), facts.evidence)
 
 
 def link(outcome: Outcome, threshold: float, one_to_one: bool) -> pd.DataFrame:

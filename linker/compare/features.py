@@ -125,7 +125,9 @@ class Comparison:
 _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
     "given_name": [Comparison("given_name", "jaro_winkler", NAME_LEVELS, group="name")],
     "family_name": [Comparison("family_name", "jaro_winkler", NAME_LEVELS, group="name")],
-    "full_name": [Comparison("full_name", "token_sort", (1.0, 0.9, 0.75))],
+    # In the name group: a full name mostly repeats the given and family names, and read
+    # jointly with them it counts once.
+    "full_name": [Comparison("full_name", "token_sort", (1.0, 0.9, 0.75), group="name")],
     "aliases": [Comparison("aliases", "shared_item", (1.0,))],
     "father_name": [Comparison("father_name", "jaro_winkler", NAME_LEVELS)],
     "mother_name": [Comparison("mother_name", "jaro_winkler", NAME_LEVELS)],

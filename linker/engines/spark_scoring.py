@@ -23,7 +23,7 @@ from linker.errors import ModelError
 from linker.models import PairClassifier, levels_of
 from linker.models.choice import ModelChoice, read_manifest
 from linker.models.classifier import MANIFEST, loaded_files, manifest_file
-from linker.models.fellegi_sunter import Session, fellegi_sunter_from_manifest
+from linker.models.fellegi_sunter import FellegiSunter, Session, fellegi_sunter_from_manifest
 from linker.pipeline import EM_SAMPLE_PAIRS, fit_unsupervised, pair_hash
 from linker.settings import Settings
 
@@ -145,13 +145,28 @@ def _levels_of_chunks(
 
 
 def _score_levels(
-    batches: Iterator[pd.DataFrame], manifest: Broadcast[Any]
+    batches: Iterator[pd.DataFrame], manifest: Broadcast[Any], frequencies: Broadcast[Any]
 ) -> Iterator[pd.DataFrame]:
-    """mapInPandas: Fellegi-Sunter probabilities from the ``v<j>`` level columns."""
+    """mapInPandas: Fellegi-Sunter probabilities from the ``v<j>`` level columns and the
+    term frequencies of each pair's left (``low``) record."""
     model = fellegi_sunter_from_manifest(manifest.value)
     for batch in batches:
         levels = batch.drop(columns=["low", "high"]).to_numpy(dtype=np.int8)
-        yield _pair_probability(batch, model.predict_proba_levels(levels))
+        tf = _left_frequencies(frequencies, batch)
+        yield _pair_probability(batch, model.predict_proba_levels(levels, tf))
+
+
+def _left_frequencies(frequencies: Broadcast[Any], batch: pd.DataFrame) -> np.ndarray | None:
+    table = frequencies.value
+    return None if table is None else np.asarray(table[batch["low"].to_numpy(np.int64)])
+
+
+def _broadcast_frequencies(
+    context: Any, model: FellegiSunter, records: pd.DataFrame
+) -> Broadcast[Any]:
+    """Every record's term frequencies (records x tables), for the tasks to index by pair."""
+    table = None if not model.tf_ else model.pair_frequencies(records, np.arange(len(records)))
+    return context.broadcast(table)
 
 
 def _score_chunks_fellegi_sunter(
@@ -159,12 +174,14 @@ def _score_chunks_fellegi_sunter(
     columns: list[str],
     comparisons: list[Comparison],
     manifest: Broadcast[Any],
+    frequencies: Broadcast[Any],
 ) -> Iterator[pd.DataFrame]:
     """mapInPandas: compare, level and score each chunk with a fitted manifest."""
     model = fellegi_sunter_from_manifest(manifest.value)
     for batch in batches:
         levels = levels_of(_chunk_features(batch, columns, comparisons), comparisons)
-        yield _pair_probability(batch, model.predict_proba_levels(levels))
+        tf = _left_frequencies(frequencies, batch)
+        yield _pair_probability(batch, model.predict_proba_levels(levels, tf))
 
 
 def _score_chunks_classifier(
@@ -246,6 +263,7 @@ def _score_unsupervised(
             columns=columns,
             comparisons=comparisons,
             manifest=manifest,
+            frequencies=_broadcast_frequencies(context, model, records),
         )
         return _collect(joined.mapInPandas(score, PAIR_SCHEMA)), stats
     level_columns = [f"v{j}" for j in range(len(comparisons))]
@@ -270,7 +288,8 @@ def _score_unsupervised(
         )
         del candidate_levels
         manifest = context.broadcast(model.to_manifest())
-        score = partial(_score_levels, manifest=manifest)
+        frequencies = _broadcast_frequencies(context, model, records)
+        score = partial(_score_levels, manifest=manifest, frequencies=frequencies)
         return _collect(levels.mapInPandas(score, PAIR_SCHEMA)), stats
     finally:
         levels.unpersist()

@@ -34,10 +34,15 @@ def explanation_json(base: float, features: dict[str, dict[str, Any]]) -> str:
     return json.dumps({"logit": logit, "base": base, "features": features})
 
 
-def explain_pairs(model: PairClassifier | FellegiSunter, features: pd.DataFrame) -> list[str]:
-    """The explanation (JSON) of each pair of a feature frame, in order."""
+def explain_pairs(
+    model: PairClassifier | FellegiSunter,
+    features: pd.DataFrame,
+    frequencies: np.ndarray | None = None,
+) -> list[str]:
+    """The explanation (JSON) of each pair of a feature frame, in order (``frequencies``: the
+    Fellegi-Sunter model's term frequencies of each pair, ``FellegiSunter.pair_frequencies``)."""
     if isinstance(model, FellegiSunter):
-        return _fellegi_sunter(model, features)
+        return _fellegi_sunter(model, features, frequencies)
     return _classifier(model, features)
 
 
@@ -63,10 +68,12 @@ def _classifier(model: PairClassifier, features: pd.DataFrame) -> list[str]:
     return out
 
 
-def _fellegi_sunter(model: FellegiSunter, features: pd.DataFrame) -> list[str]:
+def _fellegi_sunter(
+    model: FellegiSunter, features: pd.DataFrame, frequencies: np.ndarray | None
+) -> list[str]:
     levels = levels_of(features, model.comparisons)
-    base, contributions = model.explain(levels)
-    ignored = model.identifiers_ignored(levels).tolist()
+    base, contributions = model.explain(levels, frequencies)
+    ignored = model.identifiers_ignored(levels, frequencies).tolist()
     similarities = _values(features, [c.name for c in model.comparisons])
     groups = model.groups
     identifier = [all(model.comparisons[m].identifier for m in members) for _, members in groups]

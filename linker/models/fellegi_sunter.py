@@ -33,6 +33,12 @@ from sklearn.isotonic import isotonic_regression
 
 from linker.compare.features import Comparison
 from linker.errors import ConfigError, ModelError
+from linker.models.term_frequencies import (
+    TermFrequencies,
+    adjustments,
+    fit_term_frequencies,
+    record_frequencies,
+)
 
 _U_PRIOR_PAIRS = 50.0  # pseudo random pairs behind u's prior
 _M_PRIOR_PAIRS = 5.0  # pseudo matches behind m's prior in every EM session
@@ -97,6 +103,7 @@ class FellegiSunter:
         identifier_floor: float = IDENTIFIER_FLOOR,
     ) -> None:
         self.comparisons = comparisons
+        self.tf_: list[TermFrequencies] = []
         self.max_iter = max_iter
         self.tol = tol
         self.initial_lambda = initial_lambda
@@ -147,6 +154,7 @@ class FellegiSunter:
         *,
         sessions: list[Session] | None = None,
         total_pairs: int | None = None,
+        records: pd.DataFrame | None = None,
     ) -> FellegiSunter:
         """Learn ``u_`` from random pairs, ``m_`` by EM sessions, ``lambda_`` over all pairs.
 
@@ -167,9 +175,15 @@ class FellegiSunter:
           "expected matches among ``levels`` (every candidate) / ``total_pairs``": pairs that
           no rule made candidates count as non-matches.
 
+        - With ``records``, term-frequency tables of their text values (``tf_``:
+          ``linker.models.term_frequencies``) adjust the weights of exact agreements.
+
         Without ``sessions``, one session over every candidate with nothing held out; without
         ``total_pairs``, the candidates are the population (``lambda_`` is their match share).
         """
+        self.tf_ = (
+            [] if records is None else fit_term_frequencies(self.comparisons, self.groups, records)
+        )
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
         sizes = self.sizes
@@ -366,34 +380,58 @@ class FellegiSunter:
         prior = np.log2(self.lambda_ / (1 - self.lambda_))
         return _probability(self._group_weights(joint).sum(axis=1) + prior)
 
-    def predict_proba_levels(self, levels: np.ndarray) -> np.ndarray:
-        """Match probability of each pair from its level matrix (identifiers never alone)."""
+    def predict_proba_levels(
+        self, levels: np.ndarray, frequencies: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Match probability of each pair from its level matrix (identifiers never alone)
+        and, for the term-frequency adjustment, its left record's ``frequencies``
+        (``pair_frequencies``; without them, no adjustment)."""
         self._check_fitted()
         distinct, inverse, _ = _patterns(levels)
-        patterns = self.joint_levels(distinct)
-        weights = self._group_weights(patterns)
+        weights = self._group_weights(self.joint_levels(distinct))
+        identifier = self._identifier_groups()
+        total, others = weights.sum(axis=1)[inverse], weights[:, ~identifier].sum(axis=1)[inverse]
+        if frequencies is not None and self.tf_:
+            adjusted = self._tf_adjustments(levels, frequencies)
+            total, others = total + adjusted.sum(axis=1), others + adjusted.sum(axis=1)
         prior = self._prior()
-        full = _probability(weights.sum(axis=1) + prior)
-        without = _probability(weights[:, ~self._identifier_groups()].sum(axis=1) + prior)
-        chosen = np.where(self._ignored(weights), without, full)
-        return np.asarray(chosen[inverse], dtype=np.float64)
+        ignored = _probability(others) < self.identifier_floor
+        return np.asarray(_probability(np.where(ignored, others, total) + prior), dtype=np.float64)
 
-    def explain(self, levels: np.ndarray) -> tuple[float, np.ndarray]:
+    def pair_frequencies(self, records: pd.DataFrame, left: np.ndarray) -> np.ndarray | None:
+        """The term frequencies of each pair's left record (None: the model has no tables)."""
+        if not self.tf_:
+            return None
+        return np.asarray(record_frequencies(self.tf_, records, self.comparisons)[left])
+
+    def _tf_adjustments(self, levels: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
+        return adjustments(self.tf_, self.comparisons, len(self.groups), levels, frequencies)
+
+    def explain(
+        self, levels: np.ndarray, frequencies: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]:
         """``(base, contributions)`` in natural-log units: per pair, ``base +
         contributions.sum(axis=1)`` is the logit of ``predict_proba_levels``. The base is the
         prior log-odds ``ln(lambda / (1 - lambda))``; ``contributions[:, k]`` is group ``k``'s
-        log Bayes factor ``ln(m / u)`` of its (joint) level: 0 where the group is missing, and
-        0 for identifier groups where ``identifiers_ignored``."""
+        log Bayes factor ``ln(m / u)`` of its (joint) level, term-frequency adjusted: 0 where
+        the group is missing, and 0 for identifier groups where ``identifiers_ignored``."""
         self._check_fitted()
         weights = self._group_weights(self.joint_levels(levels))
+        if frequencies is not None and self.tf_:
+            weights += self._tf_adjustments(levels, frequencies)
         weights[np.ix_(self._ignored(weights), self._identifier_groups())] = 0.0
         return float(self._prior() * np.log(2.0)), weights * np.log(2.0)
 
-    def identifiers_ignored(self, levels: np.ndarray) -> np.ndarray:
+    def identifiers_ignored(
+        self, levels: np.ndarray, frequencies: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per pair, whether its identifiers are left out of its score: its other groups
-        alone call it a clear non-match (below ``identifier_floor``)."""
+        alone call it a clear non-match (below ``identifier_floor`` at even odds)."""
         self._check_fitted()
-        return self._ignored(self._group_weights(self.joint_levels(levels)))
+        weights = self._group_weights(self.joint_levels(levels))
+        if frequencies is not None and self.tf_:
+            weights += self._tf_adjustments(levels, frequencies)
+        return self._ignored(weights)
 
     def _ignored(self, weights: np.ndarray) -> np.ndarray:
         # On the Bayes factor alone (even odds), not on the probability: the prior of two
@@ -463,6 +501,7 @@ class FellegiSunter:
             "iterations": self.n_iter_,
             "identifier_floor": self.identifier_floor,
             "comparisons": [c.to_dict() for c in self.comparisons],
+            "term_frequencies": [t.to_dict() for t in self.tf_],
             "groups": [
                 {"name": name, "m": m.tolist(), "u": u.tolist()}
                 for (name, _), m, u in zip(self.groups, self.m_, self.u_, strict=True)
@@ -492,6 +531,7 @@ def fellegi_sunter_from_manifest(manifest: dict[str, Any]) -> FellegiSunter:
         model.u_ = [np.asarray(g["u"], dtype=np.float64) for g in manifest["groups"]]
         model.lambda_ = float(manifest["lambda"])
         model.n_iter_ = int(manifest.get("iterations", 0))
+        model.tf_ = [TermFrequencies.from_dict(t) for t in manifest.get("term_frequencies", [])]
     except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ModelError(f"not a Fellegi-Sunter manifest: {exc}") from exc
     if [len(m) for m in model.m_] != model.sizes:
@@ -524,6 +564,15 @@ def _isotonic_grid(
                 moved[index][offset:] = isotonic_regression(
                     fiber, sample_weight=moved_mass[index][offset:], increasing=True
                 )
+    # What the sweeps left (they converge slowly on big grids): a running maximum along each
+    # axis in turn makes every axis monotone, and keeps the axes already made so.
+    for axis in range(len(radices)):
+        moved = np.moveaxis(grid, axis, -1)
+        present = moved[..., offset:]
+        filled = np.where(np.isnan(present), -np.inf, present)
+        moved[..., offset:] = np.where(
+            np.isnan(present), np.nan, np.maximum.accumulate(filled, axis=-1)
+        )
     return np.asarray(grid.ravel()[offset:], dtype=np.float64)
 
 
