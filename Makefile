@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: run test lint bench training-data clean
+.PHONY: run test lint bench robustness training-data clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: lint
 bench: $(STAMP)
 	test -f .linker/models/person/manifest.json || $(BIN)/linker train --quiet
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The robustness matrix (benchmarks/robustness, see benchmarks/README.md), linker at its defaults
+# against Splink; the full matrix by default, e.g. ROBUSTNESS_ARGS="--sizes 2,3,10,1000 --jobs 1".
+robustness: $(STAMP)
+	test -f .linker/models/person/manifest.json || $(BIN)/linker train --quiet
+	$(BIN)/python -m benchmarks.robustness $(ROBUSTNESS_ARGS)
 
 # Regenerates training_data/ and the reference scores that the default model must reproduce
 # (tests/test_default_model.py); run it after changing the generator, blocking or features.
