@@ -324,12 +324,9 @@ def pair_scores(
     return Scores.from_counts(tp, n_predicted - tp, n_true - tp)
 
 
-def cluster_scores(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
-    """Pairwise scores of clusters (``record_id, cluster_id``) against the true entities.
-
-    Counts come from the cluster x entity contingency table, so no pair is enumerated.
-    Records with a missing ``cluster_id`` are singletons.
-    """
+def _cluster_frame(clusters: pd.DataFrame) -> pd.DataFrame:
+    """``record_id`` (as strings), ``cluster_id`` of the clustered records, each once; a
+    record in two clusters is refused."""
     _require_columns(clusters, ["record_id", "cluster_id"], "clusters")
     frame = pd.DataFrame(
         {
@@ -342,6 +339,16 @@ def cluster_scores(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
     if duplicated.any():
         first = frame.loc[duplicated, "record_id"].iloc[0]
         raise InputError(f"record {first!r} is in more than one cluster", column="record_id")
+    return frame
+
+
+def cluster_scores(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
+    """Pairwise scores of clusters (``record_id, cluster_id``) against the true entities.
+
+    Counts come from the cluster x entity contingency table, so no pair is enumerated.
+    Records with a missing ``cluster_id`` are singletons.
+    """
+    frame = _cluster_frame(clusters)
     truth_frame = _truth_frame(truth)
     predicted = _choose2_sum(frame.groupby("cluster_id", sort=False).size())
     actual = _choose2_sum(truth_frame.groupby("entity_id", sort=False).size())
@@ -373,18 +380,7 @@ def bcubed_scores(clusters: pd.DataFrame, truth: pd.Series) -> BCubedScores:
     records, recall ``sum n_ce**2 / n_e`` likewise. Records with a missing ``cluster_id`` are
     singletons.
     """
-    _require_columns(clusters, ["record_id", "cluster_id"], "clusters")
-    frame = pd.DataFrame(
-        {
-            "record_id": clusters["record_id"].astype(str).to_numpy(),
-            "cluster_id": clusters["cluster_id"].to_numpy(),
-        }
-    )
-    frame = frame[frame["cluster_id"].notna()].drop_duplicates()
-    duplicated = frame["record_id"].duplicated()
-    if duplicated.any():
-        first = frame.loc[duplicated, "record_id"].iloc[0]
-        raise InputError(f"record {first!r} is in more than one cluster", column="record_id")
+    frame = _cluster_frame(clusters)
     _truth_frame(truth)  # refuses a record listed twice
     entities = pd.DataFrame(
         {"record_id": truth.index.astype(str), "entity_id": truth.to_numpy(dtype=object)}

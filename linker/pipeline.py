@@ -81,17 +81,18 @@ class Outcome:
             )
         records = self.records.frame
         encoded = encode_records(records, self.comparisons)
+        # every record's term frequencies once, indexed by each chunk's left records
+        frequencies = (
+            self.model.pair_frequencies(records, np.arange(len(records)))
+            if isinstance(self.model, FellegiSunter)
+            else None
+        )
         out: list[str] = []
         for part in _chunks(self.blocking.count, chunk_pairs):
             left, right = self.blocking.left[part], self.blocking.right[part]
-            # no name for the features: a chunk's are freed before the next is compared
             features = compare_pairs(records, left, right, self.comparisons, encoded)
-            frequencies = (
-                self.model.pair_frequencies(records, left)
-                if isinstance(self.model, FellegiSunter)
-                else None
-            )
-            out.extend(explain_pairs(self.model, features, frequencies))
+            chunk = None if frequencies is None else frequencies[left]
+            out.extend(explain_pairs(self.model, features, chunk))
         return out
 
 
