@@ -146,3 +146,31 @@ def test_em_convergence_is_reported() -> None:
     for session in result.outcome.stats["model"]["em_sessions"]:
         assert {"rule", "pairs", "iterations", "converged", "lambda", "used"} <= set(session)
     assert 0 < result.outcome.stats["model"]["lambda"] < 0.01
+
+
+def test_a_names_only_file_still_finds_its_duplicates() -> None:
+    """With the name as the only evidence, no EM session can fit it and the data cannot tell
+    the share of matches (u would absorb any share): lambda must not collapse to 0 (it did:
+    2e-6 against a true 5e-4, and no pair merged). The high-precision rule's floor holds it."""
+    rng = np.random.default_rng(5)
+    given = [f"Given{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]
+    family = [
+        f"Fam{chr(97 + i)}{chr(97 + j)}{chr(97 + k)}"
+        for i in range(5)
+        for j in range(5)
+        for k in range(4)
+    ]
+    people = {(str(rng.choice(given)), str(rng.choice(family))) for _ in range(600)}
+    rows, twins = [], []
+    for n, (first, last) in enumerate(sorted(people)):
+        rows.append([f"p{n}", first, last])
+        if n % 4 == 0:
+            rows.append([f"p{n}b", first, last])
+            twins.append((f"p{n}", f"p{n}b"))
+    result = _unsupervised([_table(rows, ["record_id", "given_name", "surname"])])
+    clusters = result.result.set_index("record_id")["cluster_id"]
+    merged = sum(clusters[a] == clusters[b] for a, b in twins)
+    assert merged >= 0.95 * len(twins)
+    total = len(rows) * (len(rows) - 1) / 2
+    lambda_ = result.model_manifest["lambda"]  # type: ignore[index]
+    assert 0.5 < lambda_ * total / len(twins) < 2.0

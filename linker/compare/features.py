@@ -82,6 +82,12 @@ class Comparison:
         if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
             raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
 
+    @property
+    def crossed(self) -> bool:
+        """Whether it compares two different fields (given name against family name): matches
+        need not agree on it, so it carries no prior weight."""
+        return self.right is not None and self.right != self.left
+
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-ready (``from_dict`` rebuilds the same comparison)."""
         return {

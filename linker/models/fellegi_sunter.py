@@ -42,6 +42,8 @@ from linker.models.term_frequencies import (
 
 _U_PRIOR_PAIRS = 50.0  # pseudo random pairs behind u's prior
 _M_PRIOR_PAIRS = 5.0  # pseudo matches behind m's prior in every EM session
+_RULE_RECALL = 0.7  # assumed share of matches agreeing exactly on every field they fill
+_JOINT_ROUNDS = 500  # of the joint lambda-u fixed point
 _DEGENERATE = 1e-6  # an EM session whose match share is this close to 0 or 1 is refused
 # Below this without identifiers (at even odds), identifiers cannot make a match: a Bayes
 # factor of the other comparisons under 1/250, about -8 bits.
@@ -209,14 +211,46 @@ class FellegiSunter:
         ]
         self._make_monotone(prior_m)
         self.n_iter_ = max((r["iterations"] for r in self.sessions_), default=0)
-        self.lambda_ = self._match_share(levels, total_pairs or len(levels))
+        self.rule_share_ = self._rule_share(levels, total_pairs) if total_pairs else 0.0
         if total_pairs:  # random pairs hold matches too, and a small file's are many
-            for _ in range(2):
-                self.u_ = [self._non_match_share(k) for k in range(len(sizes))]
-                self.lambda_ = self._match_share(levels, total_pairs)
+            self.lambda_ = self._joint_match_share(levels, total_pairs)
             self._make_monotone(prior_m)
-            self.lambda_ = self._match_share(levels, total_pairs)
+        self.lambda_ = self._match_share(levels, total_pairs or len(levels))
         return self
+
+    def _joint_match_share(self, levels: np.ndarray, total_pairs: int) -> float:
+        """``lambda_`` and ``u_`` together, started from above: u is the random pairs'
+        distribution less lambda of matches, lambda the expected matches under that u.
+
+        Alternating whole fixed points instead collapses: u still holding the matches makes
+        their agreement look common, lambda falls towards 0, and then nothing is subtracted.
+        """
+        distinct, _, counts = _patterns(levels)
+        joint = self.joint_levels(distinct)
+        share = self._start_share(levels, total_pairs)
+        for _ in range(_JOINT_ROUNDS):
+            self.lambda_ = share
+            self.u_ = [self._non_match_share(k) for k in range(len(self.groups))]
+            weights = self._group_weights(joint).sum(axis=1)
+            new_share = self._next_share(weights, counts, share, total_pairs)
+            if abs(new_share - share) <= 1e-6 * share:
+                return new_share
+            share = new_share
+        return share
+
+    def _start_share(self, levels: np.ndarray, total_pairs: int) -> float:
+        """Above lambda: half the candidates' share of all pairs, or the rule's share."""
+        share = max(float(len(levels)) / max(total_pairs, 1), self.rule_share_, 1e-12)
+        return min(0.5, share * 0.5)
+
+    def _next_share(
+        self, weights: np.ndarray, counts: np.ndarray, share: float, total_pairs: int
+    ) -> float:
+        """(expected matches among the candidates + 1) / (total_pairs + 2), never below the
+        rule's share: non-candidates count as non-matches."""
+        expected = float((_probability(weights + np.log2(share / (1 - share))) * counts).sum())
+        share = max((expected + 1.0) / (total_pairs + 2.0), self.rule_share_)
+        return min(share, 1 - _DEGENERATE)
 
     def _non_match_share(self, group: int) -> np.ndarray:
         """u among non-matches: the random pairs' distribution less their matches' share
@@ -286,15 +320,27 @@ class FellegiSunter:
         report["used"] = True
         return report, {k: m_k for k, m_k in zip(free, m, strict=True)}
 
+    def _rule_share(self, levels: np.ndarray, total_pairs: int) -> float:
+        """The share of all pairs that a high-precision rule calls matches, over its assumed
+        recall (``_RULE_RECALL``, as Splink's tutorials): candidates agreeing exactly on every
+        comparison both records fill, two at least. A floor under lambda: where the name is
+        all there is, the data alone cannot tell lambda (u absorbs any share of matches)."""
+        direct = [p for p, c in enumerate(self.comparisons) if not c.crossed]
+        if not direct or total_pairs <= 0:
+            return 0.0
+        tops = np.array([len(self.comparisons[p].levels) for p in direct])
+        chosen = levels[:, direct]
+        present = chosen >= 0
+        exact = np.all((chosen == tops) | ~present, axis=1) & (present.sum(axis=1) >= 2)
+        return float(exact.sum()) / total_pairs / _RULE_RECALL
+
     def _match_share(self, levels: np.ndarray, total_pairs: int) -> float:
-        """The fixed point of lambda = (expected matches among the candidates + 1) /
-        (total_pairs + 2): non-candidates count as non-matches."""
+        """The fixed point of ``_next_share`` with u fixed."""
         distinct, _, counts = _patterns(levels)
         weights = self._group_weights(self.joint_levels(distinct)).sum(axis=1)
-        share = min(0.5, max(float(len(levels)) / max(total_pairs, 1), 1e-12) * 0.5)
-        for _ in range(500):
-            expected = float((_probability(weights + np.log2(share / (1 - share))) * counts).sum())
-            new_share = min((expected + 1.0) / (total_pairs + 2.0), 1 - _DEGENERATE)
+        share = self._start_share(levels, total_pairs)
+        for _ in range(_JOINT_ROUNDS):
+            new_share = self._next_share(weights, counts, share, total_pairs)
             if abs(new_share - share) <= 1e-9 * max(share, 1e-12) + 1e-15:
                 return new_share
             share = new_share
@@ -322,8 +368,12 @@ class FellegiSunter:
                 self.m_[k] = self.u_[k].copy()  # weight 0 at every level
 
     def _initial_m(self, group: int) -> np.ndarray:
-        """Matches mostly agree: mass rises geometrically with the members' total level."""
+        """Matches mostly agree: mass rises geometrically with the members' total level. A
+        group of crossed comparisons starts neutral (m = u's prior): its agreement is a clue
+        only once a session has learnt it."""
         _, members = self.groups[group]
+        if all(self.comparisons[m].crossed for m in members):
+            return self._prior_u(group)
         grid = np.indices(
             [len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members]
         ).reshape(len(members), -1)
