@@ -6,7 +6,7 @@ Read from the prepared records frame, vectorised over pairs of positions:
 - **sex**: both records recorded one sex (``M`` or ``F`` after preparation; a cell holding both
   counts as unrecorded) and they differ;
 - **dob**: both dates of birth are day-precise and not placeholders (01/01, 31/12, 01/07, 15/06:
-  ``linker.prepare.dates``), their day and month differ (and are not swapped), and their years
+  ``linker.date_codes``), their day and month differ (and are not swapped), and their years
   are more than ``MAX_YEAR_GAP`` apart.
 
 Why these limits: an age dispute moves a declared year by 1-5 and each of two records may carry
@@ -35,11 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linker.prepare.dates import PLACEHOLDER_DAY_MONTHS
+from linker.date_codes import PLACEHOLDER_MMDD
 
 MAX_YEAR_GAP = 10  # two age disputes of up to 5 years (DOMAIN.md §1, §7), see above
 _SEX_CODES = {"M": 1, "F": 2}
-_PLACEHOLDER_CODES = [month * 100 + day for day, month in PLACEHOLDER_DAY_MONTHS]
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class PersonFacts:
         if "dob" in records:
             code = records["dob"].fillna(0).to_numpy(dtype=np.int64)  # YYYYMMDD, unknown 00
         day_month = (code % 10_000).astype(np.int16)
-        exact = (day_month % 100 > 0) & ~np.isin(day_month, _PLACEHOLDER_CODES)
+        exact = (day_month % 100 > 0) & ~np.isin(day_month, PLACEHOLDER_MMDD)
         return cls(sex, (code // 10_000).astype(np.int16), np.where(exact, day_month, 0))
 
     def kinds(self) -> np.ndarray:

@@ -27,10 +27,10 @@ from linker.compare.codes import (
     masked_code_holder,
     weighted_overlap,
 )
+from linker.date_codes import PLACEHOLDER_MMDD
 from linker.io import LIST_SEPARATOR
 
 Comparator = Callable[[np.ndarray, np.ndarray], np.ndarray]
-_PLACEHOLDER_DAY_MONTH = (101, 1231, 701)  # MMDD of 01/01, 31/12, 01/07
 
 
 def _missing(values: np.ndarray) -> np.ndarray:
@@ -105,9 +105,12 @@ def _near_miss(a_code: np.ndarray, b_code: np.ndarray) -> np.ndarray:
 def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Graded agreement of two ``YYYYMMDD`` date codes (unknown parts 00).
 
-    1.0 same day; 0.9 same day but a placeholder such as 01/01 (a default, weak evidence);
-    0.8 day and month swapped, one digit wrong or two adjacent digits swapped; 0.6 same year
-    and month; 0.5 same year; 0.3 one year apart; 0.0 otherwise.
+    1.0 same day; 0.9 same day but a placeholder such as 01/01 (a default, weak evidence:
+    ``linker.date_codes.PLACEHOLDER_DAY_MONTHS``); 0.8 day and month swapped, one digit wrong
+    or two adjacent digits swapped; 0.6 same year and month; 0.5 same year; 0.3 one year
+    apart; 0.0 otherwise. A date is compared at its precision: the day and near-miss levels
+    need two day-precise dates and the month level two known months, so two year-only dates
+    of one year, or a year-only date and a full date in that year, agree at the year level.
     """
     a = np.asarray(left, dtype=np.float64)
     b = np.asarray(right, dtype=np.float64)
@@ -120,7 +123,7 @@ def date_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     both_days = (day_a > 0) & (day_b > 0) & (month_a > 0) & (month_b > 0)
 
     swapped = (day_a == month_b) & (month_a == day_b) & (year_a == year_b) & (day_a <= 12)
-    placeholder = np.isin((a_code % 10000), _PLACEHOLDER_DAY_MONTH)
+    placeholder = np.isin(a_code % 10000, PLACEHOLDER_MMDD)
 
     scores = np.zeros(len(a), dtype=np.float64)
     scores[np.abs(year_a - year_b) == 1] = 0.3

@@ -5,31 +5,52 @@ space), ``MM/YYYY``, ``YYYY``, two-digit years, and ISO timestamps. Day-first or
 chosen by ``order`` (DMY, MDY, YMD) or, when ``None``, guessed from the values (a first part
 above 12 proves DMY, a second part above 12 proves MDY; DMY when nothing proves either).
 
+Vague forms keep the precision they have: an unknown day or month written ``00``, ``XX`` or
+``??`` (``XX/XX/1990``, ``00/03/1990``) and a leading word saying the date is approximate or
+introducing it (``vers``, ``environ``, ``ca.``, ``c.``, ``circa``, ``about``, ``around``,
+``born``, ``né(e) en``, ``né(e) le``) are read around: ``vers 1995`` is the year 1995,
+``ca. 03/1990`` the month.
+
 Each value becomes ``year``, ``month``, ``day`` (NaN where unknown) and ``precision`` ("day",
-"month", "year"). ``01/01/YYYY`` and the like are kept but flagged as placeholders: they are
-defaults given when the day is unknown, not a birthday. Unparseable or impossible values
-(31/02/1990) are missing, with the reason returned for the rejects list.
+"month", "year"). ``01/01/YYYY`` and the other ``PLACEHOLDER_DAY_MONTHS`` are kept but flagged
+as placeholders: they are defaults given when the day is unknown, not a birthday. Unparseable
+or impossible values (31/02/1990, 29/02/1900: the Gregorian leap years), years before
+``MIN_YEAR`` and dates after today (at their precision: ``2026`` is not in the future during
+2026) are missing, with the reason returned for the rejects list.
+
+A two-digit year ``YY`` is read in this century when ``YY`` is at most this year's two digits
+plus ``TWO_DIGIT_YEAR_LEAD``, in the previous century otherwise: dates of birth are in the past,
+so in 2026 ``26`` is 2026 and ``27`` is 1927.
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-DATE_ORDERS = ("DMY", "MDY", "YMD")
-PLACEHOLDER_DAY_MONTHS = {(1, 1), (31, 12), (1, 7), (15, 6)}
-_MIN_YEAR, _MAX_YEAR = 1880, 2100
+from linker.date_codes import PLACEHOLDER_DAY_MONTHS, PLACEHOLDER_MMDD
 
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+MIN_YEAR = 1000  # historic registers and genealogies: any year from 1000 on can be real
+TWO_DIGIT_YEAR_LEAD = 0  # two-digit years this far past this year's still read as this century
+
+_UNKNOWN = r"\d{1,2}|xx?|\?\??"  # a day or month, or a mark that it is unknown
 _ISO = re.compile(r"^(\d{4})[-/. ](\d{1,2})[-/. ](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2})?.*)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_THREE_PARTS = re.compile(r"^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{2}|\d{4})$")
-_MONTH_YEAR = re.compile(r"^(\d{1,2})[-/. ](\d{4})$")
+_THREE_PARTS = re.compile(rf"^({_UNKNOWN})[-/. ]({_UNKNOWN})[-/. ](\d{{2}}|\d{{4}})$")
+_MONTH_YEAR = re.compile(rf"^({_UNKNOWN})[-/. ](\d{{4}})$")
 _YEAR = re.compile(r"^(\d{4})$")
+_VAGUE = re.compile(
+    r"^(?:vers|environ|circa|ca\.?|c\.|about|around|approx\.?|born(?:\s+in)?"
+    r"|n[ée]e?(?:\s+(?:en|le))?)(?:\s+|(?=\d))"
+)
 
 
 @dataclass(frozen=True)
@@ -86,76 +107,107 @@ def _guess_order(texts: list[str], fixed: _FixedWidth) -> str:
     others = np.ones(len(texts), dtype=bool)
     others[fixed.rows] = False
     for position in np.flatnonzero(others):
-        match = _THREE_PARTS.match(texts[position].strip())
+        match = _THREE_PARTS.match(_cleaned(texts[position]))
         if match:
-            first, second = int(match.group(1)), int(match.group(2))
-            first_big += first > 12
-            second_big += second > 12
+            first_big += _part(match.group(1)) > 12
+            second_big += _part(match.group(2)) > 12
     return "MDY" if second_big > first_big else "DMY"
 
 
-def _full_year(two_or_four: str) -> int:
+def _cleaned(value: str) -> str:
+    """The text to match: composed accents, lower case, no leading word such as ``vers``."""
+    text = unicodedata.normalize("NFC", value).strip().lower()
+    return _VAGUE.sub("", text, count=1).strip()
+
+
+def _part(text: str) -> int:
+    """A day or month as a number, 0 when it is written as unknown (``XX``, ``??``)."""
+    return int(text) if text.isdigit() else 0
+
+
+def _full_year(two_or_four: str, today: datetime.date) -> int:
+    """A four-digit year as written; a two-digit one in this century up to this year's two
+    digits plus ``TWO_DIGIT_YEAR_LEAD``, else in the previous one (a birth is in the past)."""
     year = int(two_or_four)
     if len(two_or_four) == 2:
-        # A two-digit birth year is in the past: 25 -> 1925 when 2025 would be the future.
-        year += 2000 if year <= pd.Timestamp.now().year % 100 else 1900
+        century = today.year // 100 * 100
+        year += century if year <= today.year % 100 + TWO_DIGIT_YEAR_LEAD else century - 100
     return year
 
 
-def _build(year: int, month: int | None, day: int | None, value: str) -> ParsedDate:
-    if not _MIN_YEAR <= year <= _MAX_YEAR:
-        return ParsedDate(np.nan, np.nan, np.nan, None, False, f"year {year} out of range")
+def _rejected(reason: str) -> ParsedDate:
+    return ParsedDate(np.nan, np.nan, np.nan, None, False, reason)
+
+
+def _build(
+    year: int, month: int | None, day: int | None, value: str, today: datetime.date
+) -> ParsedDate:
+    if year < MIN_YEAR:
+        return _rejected(f"year {year} out of range (years from {MIN_YEAR} on)")
     if month is None or month == 0:
+        if year > today.year:
+            return _rejected(f"{value!r} is in the future")
         return ParsedDate(year, np.nan, np.nan, "year", False, None)
     if not 1 <= month <= 12:
-        return ParsedDate(np.nan, np.nan, np.nan, None, False, f"no month {month} in {value!r}")
+        return _rejected(f"no month {month} in {value!r}")
     if day is None or day == 0:
+        if (year, month) > (today.year, today.month):
+            return _rejected(f"{value!r} is in the future")
         return ParsedDate(year, month, np.nan, "month", False, None)
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return ParsedDate(np.nan, np.nan, np.nan, None, False, f"no day {day} in month {month}")
+        return _rejected(f"no day {day} in month {month}")
+    if datetime.date(year, month, day) > today:
+        return _rejected(f"{value!r} is in the future")
     placeholder = (day, month) in PLACEHOLDER_DAY_MONTHS
     return ParsedDate(year, month, day, "day", placeholder, None)
 
 
-def parse_one(value: str, order: str) -> ParsedDate:
-    """Parse one written date; an unparseable value gives a reason and no parts."""
-    text = value.strip().lower()
+def parse_one(value: str, order: str, today: datetime.date | None = None) -> ParsedDate:
+    """Parse one written date; an unparseable value gives a reason and no parts.
+
+    ``today`` (default: the current date) is the latest date accepted and the year that
+    two-digit years are read against.
+    """
+    today = today or datetime.date.today()
+    text = _cleaned(value)
     if not text:
         return _MISSING
-    if match := _ISO.match(text):
+    if match := _ISO.match(text) or _COMPACT.match(text):
         year, month, day = (int(g) for g in match.groups())
-        return _build(year, month, day, value)
-    if match := _COMPACT.match(text):
-        year, month, day = (int(g) for g in match.groups())
-        return _build(year, month, day, value)
+        return _build(year, month, day, value, today)
     if match := _THREE_PARTS.match(text):
         first, second, year_text = match.groups()
         if order == "MDY":
-            month, day = int(first), int(second)
+            month, day = _part(first), _part(second)
         elif order == "YMD":
-            return ParsedDate(np.nan, np.nan, np.nan, None, False, f"{value!r} is not year-first")
+            return _rejected(f"{value!r} is not year-first")
         else:
-            day, month = int(first), int(second)
-        return _build(_full_year(year_text), month, day, value)
+            day, month = _part(first), _part(second)
+        return _build(_full_year(year_text, today), month, day, value, today)
     if match := _MONTH_YEAR.match(text):
-        return _build(int(match.group(2)), int(match.group(1)), None, value)
+        return _build(int(match.group(2)), _part(match.group(1)), None, value, today)
     if match := _YEAR.match(text):
-        return _build(int(match.group(1)), None, None, value)
-    return ParsedDate(np.nan, np.nan, np.nan, None, False, f"unrecognised date {value!r}")
+        return _build(int(match.group(1)), None, None, value, today)
+    return _rejected(f"unrecognised date {value!r}")
 
 
-def parse_dates(values: pd.Series, order: str | None = None) -> pd.DataFrame:
+def parse_dates(
+    values: pd.Series, order: str | None = None, today: datetime.date | None = None
+) -> pd.DataFrame:
     """Parse a column of written dates (once per distinct value).
 
     Returns a frame on the same index with ``year``, ``month``, ``day`` (float, NaN when
     unknown), ``precision``, ``placeholder`` (bool), ``iso`` (the date as ``YYYY-MM-DD``,
     ``YYYY-MM`` or ``YYYY``) and ``reason`` (why a present value could not be used).
+    ``today`` (default: the current date) is the latest date accepted and the year that
+    two-digit years are read against.
     """
+    today = today or datetime.date.today()
     codes, distinct = pd.factorize(values)
     texts = [str(v) for v in distinct]
     fixed = _fixed_width(texts)
     chosen = order or _guess_order(texts, fixed)
-    table = _parse_distinct(texts, fixed, chosen)
+    table = _parse_distinct(texts, fixed, chosen, today)
     table["iso"] = _iso(table)
     # factorize marks missing values with -1: the last row of the table is the missing date.
     frame = table.take(np.where(codes < 0, len(texts), codes))
@@ -163,7 +215,9 @@ def parse_dates(values: pd.Series, order: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _parse_distinct(texts: list[str], fixed: _FixedWidth, order: str) -> pd.DataFrame:
+def _parse_distinct(
+    texts: list[str], fixed: _FixedWidth, order: str, today: datetime.date
+) -> pd.DataFrame:
     """The parts of each text, then of a missing date. Valid ``NN/NN/NNNN`` dates (most of
     them) are read with numpy; every other text goes through ``parse_one``."""
     size = len(texts) + 1
@@ -177,19 +231,19 @@ def _parse_distinct(texts: list[str], fixed: _FixedWidth, order: str) -> pd.Data
         days, months = (
             (fixed.first, fixed.second) if order == "DMY" else (fixed.second, fixed.first)
         )
+        # Gregorian leap years, as calendar.monthrange on the slow path: 1900 is not one.
         leap = (fixed.year % 4 == 0) & ((fixed.year % 100 != 0) | (fixed.year % 400 == 0))
         month_length = _DAYS_IN_MONTH[np.clip(months, 0, 12)] + ((months == 2) & leap)
-        valid = (fixed.year >= _MIN_YEAR) & (fixed.year <= _MAX_YEAR) & (months >= 1)
-        valid &= (months <= 12) & (days >= 1) & (days <= month_length)
+        valid = (fixed.year >= MIN_YEAR) & (months >= 1) & (months <= 12)
+        valid &= (days >= 1) & (days <= month_length)
+        valid &= fixed.year * 10000 + months * 100 + days <= _code_of(today)
         rows = fixed.rows[valid]
         year[rows], month[rows], day[rows] = fixed.year[valid], months[valid], days[valid]
         precision[rows] = "day"
-        placeholder[rows] = np.isin(
-            days[valid] * 100 + months[valid], [d * 100 + m for d, m in PLACEHOLDER_DAY_MONTHS]
-        )
+        placeholder[rows] = np.isin(months[valid] * 100 + days[valid], PLACEHOLDER_MMDD)
         others[rows] = False
     for position in np.flatnonzero(others):
-        parsed = parse_one(texts[position], order)
+        parsed = parse_one(texts[position], order, today)
         year[position], month[position], day[position] = parsed.year, parsed.month, parsed.day
         precision[position], placeholder[position] = parsed.precision, parsed.placeholder
         reason[position] = parsed.reason
@@ -203,6 +257,10 @@ def _parse_distinct(texts: list[str], fixed: _FixedWidth, order: str) -> pd.Data
             "reason": reason,
         }
     )
+
+
+def _code_of(day: datetime.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def _iso(frame: pd.DataFrame) -> pd.Series:
