@@ -8,11 +8,12 @@ traceback). Outputs are written under a temporary name and renamed when complete
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,16 +21,23 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from linker.engines import DEFAULT_SPARK_MASTER
-from linker.errors import ConfigError, LinkerError
-from linker.io import read_id_pairs, read_table, write_outputs
+from linker.errors import ConfigError, InputError, LinkerError
+from linker.io import (
+    check_output_paths,
+    read_id_pairs,
+    read_result_table,
+    read_table,
+    write_outputs,
+)
 from linker.models import PairClassifier
 from linker.models.choice import default_model_dir, read_manifest
 from linker.models.explanations import explain_pairs
+from linker.models.fellegi_sunter import FellegiSunter
 from linker.pipeline import train_features
 from linker.prepare import PrepareOptions, parse_map_option
 from linker.prepare.dates import DATE_ORDERS
-from linker.prepare.sources import plan_columns, prepare_sources
-from linker.progress import Timer
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+from linker.progress import Heartbeat, Timer, show_progress
 from linker.runs import read_sources, run
 from linker.settings import DEFAULT_THRESHOLD, ENGINES, Settings
 from linker.world_input import ENTITY_TYPES
@@ -55,33 +63,71 @@ SETTING_OPTIONS = {
 
 
 class Console:
-    """Messages and progress bars on stderr, silenced by ``--quiet``."""
+    """Messages and the progress line on stderr, silenced by ``--quiet``; the line shows only
+    on a terminal and only once a run has lasted ``linker.progress.MIN_SECONDS``."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
+        self.heartbeat: Heartbeat | None = None
 
     def say(self, message: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self.heartbeat is not None:
+            self.heartbeat.message(f"linker: {message}")
+        else:
             print(f"linker: {message}", file=sys.stderr)
 
     def progress(self, items: Iterable[T], description: str, total: int) -> Iterable[T]:
-        if self.quiet or not sys.stderr.isatty():
-            return items  # no bar: tqdm is not even imported
-        from tqdm import tqdm
+        if self.heartbeat is None:
+            return items
+        return self.heartbeat.progress(items, description, total)
 
-        return tqdm(
-            items,
-            desc=description,
-            total=total,
-            delay=1.0,
-            file=sys.stderr,
-            leave=False,
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """Show the progress line while the block runs, when ``show_progress`` allows it."""
+        if not show_progress(self.quiet, sys.stderr.isatty()):
+            yield
+            return
+        with Heartbeat(sys.stderr) as heartbeat:
+            self.heartbeat = heartbeat
+            try:
+                yield
+            finally:
+                self.heartbeat = None
+
+
+def _output_path(text: str) -> Path:
+    """An output file option: a path ending in a separator names a directory, not a file."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ends with {text[-1]!r}: expected a file path, not a directory"
         )
+    return Path(text)
+
+
+def _region(text: str) -> str:
+    """A phone region the phonenumbers library knows (ISO 3166 alpha-2: FR, DE, MA...)."""
+    import phonenumbers
+
+    region = text.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        close = sorted(r for r in phonenumbers.SUPPORTED_REGIONS if r[:1] == region[:1])
+        raise argparse.ArgumentTypeError(
+            f"unknown phone region {text!r}: expected a two-letter country code known to "
+            f"phonenumbers ({len(phonenumbers.SUPPORTED_REGIONS)} regions"
+            + (f"; starting with {region[:1]}: {', '.join(close)}" if close else "")
+            + ")"
+        )
+    return region
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", required=True, type=Path, help="output file: .csv, or .parquet for Parquet"
+        "--out",
+        required=True,
+        type=_output_path,
+        help="output file: .csv, or .parquet for Parquet",
     )
     parser.add_argument("--id-column", default="record_id", help="id column (default record_id)")
     parser.add_argument(
@@ -100,19 +146,23 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="auto (trained model if one exists, else unsupervised), unsupervised, trained, "
         "or a model manifest path (default auto)",
     )
-    parser.add_argument("--scores", type=Path, help="write every scored candidate pair here")
+    parser.add_argument(
+        "--scores", type=_output_path, help="write every scored candidate pair here"
+    )
     parser.add_argument(
         "--explain",
         action="store_true",
         help="add an explanation column (JSON) to --scores: each feature's value and its "
         "contribution to the logit",
     )
-    parser.add_argument("--stats", type=Path, help="write run statistics (JSON) here")
-    parser.add_argument("--rejects", type=Path, help="write row-level problems (CSV) here")
+    parser.add_argument("--stats", type=_output_path, help="write run statistics (JSON) here")
+    parser.add_argument("--rejects", type=_output_path, help="write row-level problems (CSV) here")
     parser.add_argument(
         "--date-order", choices=DATE_ORDERS, help="day/month order (default: guessed)"
     )
-    parser.add_argument("--region", default="FR", help="default phone region (default FR)")
+    parser.add_argument(
+        "--region", type=_region, default="FR", help="default phone region (default FR)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars or messages")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     parser.add_argument(
@@ -158,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     link_cmd.add_argument("right", type=Path)
     _add_run_options(link_cmd)
     link_cmd.add_argument("--one-to-one", action="store_true", help="at most one partner each")
+    link_cmd.add_argument("--left-id-column", help="id column of LEFT (default: --id-column)")
+    link_cmd.add_argument("--right-id-column", help="id column of RIGHT (default: --id-column)")
 
     train_cmd = commands.add_parser(
         "train",
@@ -181,20 +233,29 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--map", dest="mapping")
     train_cmd.add_argument("--ignore", default="")
     train_cmd.add_argument("--date-order", choices=DATE_ORDERS)
-    train_cmd.add_argument("--region", default="FR")
+    train_cmd.add_argument("--region", type=_region, default="FR")
     train_cmd.add_argument("--quiet", action="store_true")
 
     pairs_cmd = commands.add_parser(
         "compare-pairs", help="score explicit pairs given as left_<field>,right_<field> columns"
     )
     pairs_cmd.add_argument("pairs", type=Path, help="CSV or Parquet, one pair per row")
-    pairs_cmd.add_argument("--out", required=True, type=Path, help="the rows + match_probability")
+    pairs_cmd.add_argument(
+        "--out", required=True, type=_output_path, help="the rows + match_probability"
+    )
     pairs_cmd.add_argument(
         "--model", default="auto", help="auto (the default trained model) or PATH"
     )
     pairs_cmd.add_argument("--explain", action="store_true", help="add an explanation column")
+    pairs_cmd.add_argument(
+        "--entity",
+        choices=ENTITY_TYPES,
+        default="person",
+        help="what the pairs describe: person (default), company (names, legal forms, "
+        "registration...) or account (IBAN, account number, holder)",
+    )
     pairs_cmd.add_argument("--date-order", choices=DATE_ORDERS)
-    pairs_cmd.add_argument("--region", default="FR")
+    pairs_cmd.add_argument("--region", type=_region, default="FR")
     pairs_cmd.add_argument("--quiet", action="store_true")
     pairs_cmd.add_argument("--debug", action="store_true")
     train_cmd.add_argument("--debug", action="store_true")
@@ -229,7 +290,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         entity=entity,
         threshold=getattr(args, "threshold", DEFAULT_THRESHOLD),
         model=getattr(args, "model", "auto"),
-        id_column=args.id_column,
+        id_column=getattr(args, "left_id_column", None) or args.id_column,
         mapping=parse_map_option(args.mapping, entity),
         ignore=tuple(c.strip() for c in args.ignore.split(",") if c.strip()),
         prepare=PrepareOptions(date_order=args.date_order, region=args.region),
@@ -245,11 +306,59 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("--explain needs --engine local (explanations are computed in-process)")
     paths = [args.input] if args.command == "dedupe" else [args.left, args.right]
     distinct_path: Path | None = getattr(args, "distinct", None)
+    _check_outputs(args, [*paths, *([distinct_path] if distinct_path else [])])
     distinct = read_id_pairs(distinct_path) if distinct_path else None  # a bad file fails early
     settings = _settings(args)
     timer = Timer()
-    with timer.stage("read"):
-        tables = read_sources(paths, settings, console.say)
+    with console.working():
+        with timer.stage("read"):
+            tables = _read_inputs(args, paths, settings, console)
+        return _run_tables(args, console, tables, settings, timer, distinct)
+
+
+def _check_outputs(args: argparse.Namespace, inputs: list[Path]) -> None:
+    """Every output path checked before any work: none an input, none twice, each writable."""
+    options = {"--out": "out", "--scores": "scores", "--rejects": "rejects", "--stats": "stats"}
+    outputs = {
+        option: getattr(args, name)
+        for option, name in options.items()
+        if getattr(args, name, None) is not None
+    }
+    check_output_paths(outputs, inputs)
+
+
+def _read_inputs(
+    args: argparse.Namespace, paths: list[Path], settings: Settings, console: Console
+) -> list[SourceTable]:
+    """The input tables; with ``link --left-id-column/--right-id-column``, each file read
+    with its own id column, renamed to the left one's name so the run sees one id column."""
+    left_id = settings.id_column  # --left-id-column, else --id-column
+    right_id = getattr(args, "right_id_column", None) or args.id_column
+    if args.command != "link" or right_id == left_id:
+        return read_sources(paths, settings, console.say)
+    left = read_sources([paths[0]], settings, console.say)
+    right = read_sources([paths[1]], replace(settings, id_column=right_id), console.say)
+    for table in right:
+        if left_id in table.frame.columns:
+            raise ConfigError(
+                f"{table.name} has a column {left_id!r} besides its id column {right_id!r}: "
+                "the ids of both sides go in one column of that name; rename the column"
+            )
+        table.frame = table.frame.rename(columns={right_id: left_id})
+        if any(t.name == table.name for t in left):
+            table.name = f"{table.name} (right)"
+    return left + right
+
+
+def _run_tables(
+    args: argparse.Namespace,
+    console: Console,
+    tables: list[SourceTable],
+    settings: Settings,
+    timer: Timer,
+    distinct: pd.DataFrame | None,
+) -> int:
+    distinct_path: Path | None = getattr(args, "distinct", None)
     done = run(
         tables,
         settings,
@@ -339,27 +448,36 @@ def _train_from_pairs(args: argparse.Namespace, console: Console) -> int:
 
 
 def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
-    from linker.explicit_pairs import from_side_columns, pair_features
+    from linker.explicit_pairs import from_side_columns, pair_features, prior_model
 
+    check_output_paths({"--out": args.out}, [args.pairs])
     table = read_table(args.pairs, id_column=None)
     console.say(table.describe())
     pairs = from_side_columns(table.frame, str(args.pairs))
-    path = default_model_dir() if args.model == "auto" else Path(args.model)
-    if not path.exists() or read_manifest(path).get("kind") != "trained":
+    path = default_model_dir(args.entity) if args.model == "auto" else Path(args.model)
+    trained = path.exists() and read_manifest(path).get("kind") == "trained"
+    if not trained and (args.entity == "person" or args.model != "auto"):
         raise ConfigError(
-            f"compare-pairs scores with a trained model and there is none at {path}: run "
-            "'linker train' or give --model PATH"
+            f"compare-pairs scores {args.entity} pairs with a trained model and there is none "
+            f"at {path}: run 'linker train' or give --model PATH",
+            setting="model",
         )
-    model = PairClassifier.load(path)
-    features, _ = pair_features(  # a list of pairs is no population: no rarity features
-        pairs, PrepareOptions(date_order=args.date_order, region=args.region), population=False
+    options = PrepareOptions(date_order=args.date_order, region=args.region)
+    features, comparisons = pair_features(  # a list of pairs is no population: no rarity
+        pairs, options, population=False, entity=args.entity
     )
+    model: PairClassifier | FellegiSunter
+    if trained:
+        model, used = PairClassifier.load(path), str(path)
+    else:  # companies and accounts have no default trained model
+        model = prior_model(comparisons, features)
+        used = f"the {args.entity} comparisons' prior weights (no trained model at {path})"
     scored = table.frame.copy()
     scored["match_probability"] = model.predict_proba(features)
     if args.explain:
         scored["explanation"] = explain_pairs(model, features)
     write_outputs({args.out: scored})
-    console.say(f"scored {len(scored)} pairs with {path}; wrote {args.out}")
+    console.say(f"scored {len(scored)} {args.entity} pairs with {used}; wrote {args.out}")
     return 0
 
 
@@ -369,20 +487,25 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.world:
         return _evaluate_world(args)
-    truth_frame = pd.read_csv(args.truth, dtype=str)
-    truth = evaluate.read_truth(args.truth)
-    sides = truth_frame.set_index("record_id")["source"] if "source" in truth_frame else None
+    truth_frame = read_result_table(args.truth, evaluate.TRUTH_COLUMNS, "a truth file")
+    truth = evaluate.truth_of(truth_frame, args.truth)
+    sides = (
+        truth_frame.set_index("record_id")["source"].replace("", None)
+        if "source" in truth_frame
+        else None
+    )
     sections: dict[str, Any] = {}
     if args.clusters:
         # Pairs inside clusters, counted without listing them (a cluster may be huge).
-        clusters = pd.read_csv(args.clusters, dtype=str)
+        clusters = read_result_table(args.clusters, ("record_id", "cluster_id"), "clusters")
+        _warn_unknown_ids(args.clusters, clusters[["record_id"]], truth)
         sections["cluster"] = evaluate.cluster_scores(clusters, truth)
     else:
-        pairs = pd.read_csv(args.pairs, dtype=str)
+        pairs = read_result_table(args.pairs, ("left_id", "right_id"), "a file of pairs")
+        _warn_unknown_ids(args.pairs, pairs[["left_id", "right_id"]], truth)
         sections["pairwise"] = evaluate.pair_scores(pairs, truth, sides)
-    scored = None
-    if args.scores:
-        scored = pd.read_csv(args.scores, dtype={"left_id": str, "right_id": str})
+    scored = _read_scores(args.scores) if args.scores else None
+    if scored is not None:
         sections["blocking_recall"] = evaluate.blocking_recall(scored, truth, sides)
     for name, value in sections.items():
         if isinstance(value, float):
@@ -405,6 +528,35 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_scores(path: Path) -> pd.DataFrame:
+    columns = ("left_id", "right_id", "match_probability")
+    scored = read_result_table(path, columns, "a file of scored pairs")
+    probability = pd.to_numeric(scored["match_probability"], errors="coerce")
+    bad = probability.isna() | ~probability.between(0.0, 1.0)
+    if bad.any():
+        raise InputError(
+            f"{int(bad.sum())} match_probability value(s) are not numbers between 0 and 1 "
+            f"(first: {scored['match_probability'][bad].iloc[0]!r})",
+            file=str(path),
+            column="match_probability",
+        )
+    return scored.assign(match_probability=probability)
+
+
+def _warn_unknown_ids(path: Path, ids: pd.DataFrame, truth: pd.Series) -> None:
+    """Warn (stderr) when predicted record ids are not in the truth: another file's ids, or
+    ids that changed on the way (leading zeros, spaces)."""
+    values = pd.unique(ids.to_numpy().ravel())
+    unknown = [v for v in values if v != "" and v not in truth.index]
+    if unknown:
+        examples = ", ".join(repr(v) for v in unknown[:5])
+        print(
+            f"linker: warning: {path}: {len(unknown)} of {len(values)} record id(s) are not in "
+            f"the truth (e.g. {examples}); they count as records with no true partner",
+            file=sys.stderr,
+        )
+
+
 def _generate(args: argparse.Namespace) -> int:
     # Imported here: the matcher never loads the generator's variant tables.
     from linker.synth.world import format_pair, generate_world, sample_pairs
@@ -424,10 +576,8 @@ def _evaluate_world(args: argparse.Namespace) -> int:
 
     if not args.clusters:
         raise ConfigError("--world needs --clusters (clusters over both services' records)")
-    clusters = pd.read_csv(args.clusters, dtype=str)
-    scores = (
-        pd.read_csv(args.scores, dtype={"left_id": str, "right_id": str}) if args.scores else None
-    )
+    clusters = read_result_table(args.clusters, ("record_id", "cluster_id"), "clusters")
+    scores = _read_scores(args.scores) if args.scores else None
     report = evaluate_world(args.world, clusters, scores=scores)
     print(format_world_report(report))
     if args.out_dir:

@@ -58,12 +58,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from linker.errors import InputError
+from linker.io import read_result_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "TRUTH_COLUMNS",
     "BCubedScores",
     "Scores",
     "bcubed_scores",
@@ -73,6 +75,7 @@ __all__ = [
     "read_truth",
     "threshold_table",
     "true_pairs",
+    "truth_of",
     "write_report",
 ]
 
@@ -601,27 +604,24 @@ def write_report(
 # --------------------------------------------------------------------------- input
 
 
+TRUTH_COLUMNS = ("record_id", "entity_id")
+
+
 def read_truth(path: Path) -> pd.Series:
-    """Read a truth CSV with columns ``record_id, entity_id`` (extra columns ignored).
+    """Read a truth CSV with columns ``record_id, entity_id`` (extra columns ignored), in any
+    encoding and separator ``linker.io.read_result_table`` reads.
 
     Returns a Series of strings indexed by ``record_id`` (name ``entity_id``); a blank
     ``entity_id`` becomes missing (the record is its own entity). Raises ``InputError`` naming
     the file when it cannot be read, a column is missing, or a record id is blank or repeated.
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise InputError("truth file not found", file=str(path)) from exc
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read truth CSV: {exc}", file=str(path)) from exc
-    for column in ("record_id", "entity_id"):
-        if column not in frame.columns:
-            raise InputError(
-                f"missing column {column!r} (found: {', '.join(map(str, frame.columns))})",
-                file=str(path),
-                column=column,
-            )
+    return truth_of(read_result_table(path, TRUTH_COLUMNS, "a truth file"), path)
+
+
+def truth_of(frame: pd.DataFrame, path: Path) -> pd.Series:
+    """The truth Series of a truth table already read (``read_truth``'s checks, with ``path``
+    named in their errors)."""
     record_ids = frame["record_id"].str.strip()
     blank = record_ids == ""
     if blank.any():

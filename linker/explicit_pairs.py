@@ -1,10 +1,11 @@
 """Pairs given explicitly instead of found by blocking: labelled training pairs and
 ``linker compare-pairs`` input.
 
-A pair file holds ``left_<field>`` and ``right_<field>`` columns (a CSV for reviewers' tools)
-or ``left``/``right`` objects (the JSON Lines of ``training_data/``). Both sides are turned
-into one records frame, prepared exactly as a dedupe input would be, and compared position by
-position, so a pair scores the same here as when blocking finds it.
+Pairs of people, companies or accounts: the fields, preparation and comparisons are those of
+the entity type. A pair file holds ``left_<field>`` and ``right_<field>`` columns (a CSV for
+reviewers' tools) or ``left``/``right`` objects (the JSON Lines of ``training_data/``). Both
+sides are turned into one records frame, prepared exactly as a dedupe input would be, and
+compared position by position, so a pair scores the same here as when blocking finds it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.errors import InputError
 from linker.models import PairClassifier
+from linker.models.fellegi_sunter import FellegiSunter, levels_of
 from linker.prepare import PreparedRecords, PrepareOptions
 from linker.prepare.names import CHAIN_FIELDS
 from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
@@ -85,31 +87,53 @@ def read_labelled_pairs(path: Path) -> LabelledPairs:
     return LabelledPairs(ExplicitPairs(records, left, right), labels, weights)
 
 
-def prepare_pairs(pairs: ExplicitPairs, options: PrepareOptions) -> PreparedRecords:
-    """Prepare the records of explicit pairs as one source, columns guessed as for dedupe."""
+def prepare_pairs(
+    pairs: ExplicitPairs, options: PrepareOptions, entity: str = "person"
+) -> PreparedRecords:
+    """Prepare the records of explicit pairs as one source, columns guessed as for dedupe
+    (the fields of ``entity``: person, company or account)."""
     raw = pairs.records.map(lambda v: None if pd.isna(v) or v == "" else str(v))
     table = SourceTable("pairs", raw, pd.Series(np.arange(2, len(raw) + 2)))
-    plan = plan_columns([table], "record_id", {}, set())
+    plan = plan_columns([table], "record_id", {}, set(), entity)
     return prepare_sources([table], plan, "record_id", options)
 
 
 def pair_features(
-    pairs: ExplicitPairs, options: PrepareOptions, *, population: bool = True
+    pairs: ExplicitPairs,
+    options: PrepareOptions,
+    *,
+    population: bool = True,
+    entity: str = "person",
 ) -> tuple[pd.DataFrame, list[Comparison]]:
-    """Every feature (trained-model set) of each explicit pair, in pair order.
+    """Every feature (trained-model set) of each explicit pair of ``entity`` records, in
+    pair order.
 
     ``population``: whether the records of the pairs stand for a population, so that how
     rare a name or a date is among them means something (training records drawn from a
     world); when not (names alone, an analyst's list), the rarity features are missing."""
-    prepared = prepare_pairs(pairs, options)
+    prepared = prepare_pairs(pairs, options, entity)
     comparisons = entity_comparisons(
-        "person", prepared.fields, prepared.generic, prepared.frame.columns
+        entity, prepared.fields, prepared.generic, prepared.frame.columns
     )
     features = compare_pairs(prepared.frame, pairs.left, pairs.right, comparisons)
     if not population:
         rarity = [str(c) for c in features.columns if str(c).endswith(RARITY_SUFFIX)]
         features[rarity] = np.nan
     return features, comparisons
+
+
+def prior_model(comparisons: list[Comparison], features: pd.DataFrame) -> FellegiSunter:
+    """A Fellegi-Sunter model over ``comparisons`` with its prior weights only, at even odds:
+    for pairs of an entity that has no trained model. A list of pairs is no population to
+    learn weights from; the priors say that matches mostly agree and random pairs rarely do
+    (each level a tenth as likely as the one below), so every comparison weighs by its level.
+    """
+    comparisons = [c for c in comparisons if not c.supervised_only]
+    levels = levels_of(features, comparisons)
+    random_levels = np.empty((0, levels.shape[1]), dtype=levels.dtype)
+    model = FellegiSunter(comparisons).fit(levels, random_levels, sessions=[])
+    model.lambda_ = 0.5  # each listed pair was put forward as a candidate: even odds
+    return model
 
 
 def is_names_only(pairs: ExplicitPairs) -> bool:

@@ -1,9 +1,12 @@
 """Reading input tables and writing outputs without ever leaving half a file.
 
 A table is read as strings (ids are kept exactly as written); empty cells are missing values.
-CSV files may be comma- or semicolon-separated, UTF-8 or cp1252: both are detected and
-reported. Parquet files are read with pyarrow. Rows are numbered as a spreadsheet shows them:
-for CSV the header is row 1 and the first record row 2; for Parquet the first record is row 1.
+CSV files may be comma-, semicolon- or tab-separated, UTF-8 or cp1252: both are detected and
+reported. A row with too few cells is kept with the missing cells empty, one with too many
+keeps its first cells, and a row with a cell over ``CELL_LIMIT`` characters is kept out: each
+is noted in ``Table.rejects`` with its row number. Parquet files are read with pyarrow. Rows
+are numbered as a spreadsheet shows them: for CSV the header is row 1 and the first record
+row 2; for Parquet the first record is row 1.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import contextlib
 import csv
 import io
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +32,8 @@ ID_PAIR_COLUMNS = ("left_id", "right_id")  # a file of record pairs (read_id_pai
 LIST_SEPARATOR = "|"  # several values in one cell: "0612345678|0798765432"
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _SNIFF_BYTES = 64 * 1024
+CELL_LIMIT = 128 * 1024  # characters in one cell (the csv module's default field limit)
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 @dataclass
@@ -44,17 +50,18 @@ class Table:
 
     def describe(self) -> str:
         if self.format == "csv":
-            sep = "comma" if self.delimiter == "," else "semicolon"
+            sep = DELIMITER_NAMES.get(self.delimiter or ",", repr(self.delimiter))
             return f"{self.name}: CSV, {self.encoding}, {sep}-separated, {len(self.frame)} rows"
         return f"{self.name}: Parquet, {len(self.frame)} rows"
 
 
-def read_table(path: Path, id_column: str | None) -> Table:
+def read_table(path: Path, id_column: str | None, *, allow_no_records: bool = False) -> Table:
     """Read a CSV or Parquet file of records keyed by ``id_column``.
 
     Raises ``InputError`` for problems with the file as a whole: missing, unreadable, binary,
     empty, no id column, empty or duplicate ids. CSV rows with the wrong number of fields are
-    kept out and listed in ``Table.rejects``.
+    kept (missing cells empty, extra cells dropped) and rows with an oversized cell kept out;
+    both are listed in ``Table.rejects``.
     """
     name = str(path)
     if not path.exists():
@@ -70,7 +77,7 @@ def read_table(path: Path, id_column: str | None) -> Table:
     if raw[:4] == b"PAR1" or path.suffix.lower() in PARQUET_SUFFIXES:
         table = _read_parquet(path, name)
     else:
-        table = _read_csv(raw, name)
+        table = _read_csv(raw, name, allow_no_records)
     if id_column is not None:  # None: rows that are not records (explicit pairs)
         _check_ids(table, id_column)
     return table
@@ -126,10 +133,11 @@ def _encoding(raw: bytes, name: str) -> str:
 
 
 def _delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+    """The most frequent of comma, semicolon and tab in the header (comma on a tie)."""
+    return max(DELIMITER_NAMES, key=header_line.count)
 
 
-def _read_csv(raw: bytes, name: str) -> Table:
+def _read_csv(raw: bytes, name: str, allow_no_records: bool = False) -> Table:
     encoding = _encoding(raw, name)
     shown = "UTF-8" if encoding == "utf-8-sig" else encoding
     end = raw.find(b"\n")
@@ -150,7 +158,7 @@ def _read_csv(raw: bytes, name: str) -> Table:
     if len(header) < 2 or unnamed:
         raise InputError(
             "not a table: the header needs at least two named columns "
-            f"separated by ',' or ';' (found {first_line[:80]!r})",
+            f"separated by ',', ';' or a tab (found {first_line[:80]!r})",
             file=name,
         )
     duplicated = sorted({h for h in header if header.count(h) > 1})
@@ -167,33 +175,8 @@ def _read_csv(raw: bytes, name: str) -> Table:
             rows=pd.Series(np.arange(2, len(simple) + 2), dtype="int64"),
         )
     # Irregular file: the csv module, row by row, for exact row numbers and rejects.
-    reader = csv.reader(io.StringIO(raw.decode(encoding), newline=""), delimiter=delimiter)
-    next(reader, None)
-    records: list[list[str]] = []
-    rows: list[int] = []
-    rejects: list[dict[str, object]] = []
-    width = len(header)
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            if len(fields) != width:
-                rejects.append(
-                    {
-                        "file": name,
-                        "row": line,
-                        "column": "",
-                        "value": delimiter.join(fields)[:200],
-                        "reason": f"expected {width} fields, found {len(fields)}; row skipped",
-                    }
-                )
-                continue
-            records.append(fields)
-            rows.append(line)
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV ({exc})", file=name, row=reader.line_num) from exc
-    if not records:
+    records, rows, rejects = _read_irregular_csv(raw.decode(encoding), name, delimiter, header)
+    if not records and not allow_no_records:
         raise InputError("no records after the header", file=name)
     frame = pd.DataFrame(records, columns=header, dtype=object)
     frame = frame.apply(lambda column: column.str.strip().replace("", None))
@@ -206,6 +189,82 @@ def _read_csv(raw: bytes, name: str) -> Table:
         rows=pd.Series(rows, dtype="int64"),
         rejects=pd.DataFrame(rejects, columns=REJECT_COLUMNS),
     )
+
+
+@contextlib.contextmanager
+def _unlimited_fields() -> Iterator[None]:
+    """Let the csv module read any cell, so that an oversized one rejects its row only."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_irregular_csv(
+    text: str, name: str, delimiter: str, header: list[str]
+) -> tuple[list[list[str]], list[int], list[dict[str, object]]]:
+    """Records (each ``len(header)`` cells), their row numbers and the row-level rejects."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    rejects: list[dict[str, object]] = []
+    width = len(header)
+
+    def reject(line: int, fields: list[str], column: str, reason: str) -> None:
+        value = delimiter.join(f[:200] for f in fields)[:200]
+        rejects.append(
+            {"file": name, "row": line, "column": column, "value": value, "reason": reason}
+        )
+
+    with _unlimited_fields():
+        next(reader, None)
+        try:
+            for fields in reader:
+                line = reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                oversized = _first_oversized(fields[:width], header)
+                if oversized is not None:
+                    column, size = oversized
+                    reject(
+                        line,
+                        fields,
+                        column,
+                        f"cell of {size} characters, over the limit of {CELL_LIMIT}; row skipped",
+                    )
+                    continue
+                if len(fields) < width:
+                    reject(
+                        line,
+                        fields,
+                        "",
+                        f"expected {width} fields, found {len(fields)}; "
+                        "row kept, missing cells empty",
+                    )
+                    fields = fields + [""] * (width - len(fields))
+                elif len(fields) > width:
+                    reject(
+                        line,
+                        fields,
+                        "",
+                        f"expected {width} fields, found {len(fields)}; "
+                        f"row kept, {len(fields) - width} extra cell(s) dropped",
+                    )
+                    fields = fields[:width]
+                records.append(fields)
+                rows.append(line)
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV ({exc})", file=name, row=reader.line_num) from exc
+    return records, rows, rejects
+
+
+def _first_oversized(fields: Iterable[str], header: list[str]) -> tuple[str, int] | None:
+    for column, value in zip(header, fields, strict=False):
+        if len(value) > CELL_LIMIT:
+            return column, len(value)
+    return None
 
 
 def _read_regular_csv(
@@ -245,7 +304,7 @@ def _stripped_or_missing(column: pd.Series) -> pd.Series | None:
     cell is missing (a short row) or a value is longer than the csv module allows (it then
     reports the row)."""
     codes, distinct = pd.factorize(column)
-    if (codes < 0).any() or max(map(len, distinct), default=0) > csv.field_size_limit():
+    if (codes < 0).any() or max(map(len, distinct), default=0) > CELL_LIMIT:
         return None
     stripped = np.array([v.strip() or None for v in distinct] + [None], dtype=object)
     return pd.Series(stripped[codes], index=column.index, dtype=object)
@@ -284,6 +343,28 @@ def _check_ids(table: Table, id_column: str) -> None:
         )
 
 
+def read_result_table(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A table of results or truth (``what`` it is, for messages), read as ``read_table``
+    reads inputs (UTF-8 or cp1252; comma, semicolon or tab), with ``columns`` required.
+
+    Cells are strings with surrounding spaces removed, an empty cell ``""``; a header without
+    rows is an empty table; a ragged row is kept as ``read_table`` keeps it. Raises
+    ``InputError`` naming the file when it is missing, empty, unreadable or lacks a column.
+    """
+    table = read_table(path, id_column=None, allow_no_records=True)
+    frame = table.frame.fillna("")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"no column {' or '.join(map(repr, missing))}: {what} needs "
+            f"{','.join(columns)} (columns are {list(frame.columns)})",
+            file=table.name,
+            row=1 if table.format == "csv" else None,
+            column=missing[0],
+        )
+    return frame
+
+
 def read_string_columns(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     """``columns`` of a UTF-8 CSV file (``what`` it is, for messages) as strings with
     surrounding spaces removed, an empty cell ``""``; other columns are ignored.
@@ -319,9 +400,42 @@ def read_id_pairs(path: Path) -> pd.DataFrame:
     return read_string_columns(path, ID_PAIR_COLUMNS, "a file of pairs")
 
 
+def check_output_paths(outputs: Mapping[str, Path], inputs: Iterable[Path] = ()) -> None:
+    """Check, before anything is written, that each output (``label -> path``) can be written
+    without harm: not an input, not another output, not a directory, in a folder that exists.
+
+    Raises ``OutputError`` naming the output (by its label) and the path at fault.
+    """
+    seen: dict[Path, str] = {}
+    given = [(label, path) for label, path in outputs.items() if path is not None]
+    resolved_inputs = [(path, path.resolve()) for path in inputs]
+    for label, path in given:
+        where = path.resolve()
+        for source, resolved in resolved_inputs:
+            if where == resolved:
+                raise OutputError(
+                    f"{label} {path} is the input {source}: writing it would overwrite the "
+                    "input; choose another output path"
+                )
+        if where in seen:
+            raise OutputError(
+                f"{label} and {seen[where]} are the same file {path}: give each its own path"
+            )
+        seen[where] = label
+        if path.is_dir():
+            raise OutputError(f"{label} {path} is a directory: give a file path inside it")
+        parent = path.parent
+        if not parent.is_dir():
+            problem = (
+                "is a file, not a directory"
+                if parent.exists()
+                else "does not exist; create it first"
+            )
+            raise OutputError(f"cannot write {label} {path}: the directory {parent} {problem}")
+
+
 def _temporary_beside(path: Path) -> Path:
     """An empty file in ``path``'s folder, with the usual permissions (0666 less umask)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     umask = os.umask(0)
@@ -332,7 +446,9 @@ def _temporary_beside(path: Path) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
+    """Yield a temporary path beside ``path`` (its folder created if need be); rename it over
+    ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = _temporary_beside(path)
     try:
         yield tmp_path
@@ -350,9 +466,11 @@ def write_outputs(outputs: dict[Path, pd.DataFrame | str]) -> None:
     """Write every output under a temporary name first, then rename them all into place.
 
     A frame becomes Parquet when its path ends in ``.parquet`` or ``.pq``, CSV otherwise; a
-    string is written as is. If any write fails, none of the outputs appears and
+    string is written as is. Every path is checked first (``check_output_paths``: a missing
+    folder is an error, not created). If any write fails, none of the outputs appears and
     ``OutputError`` names the path.
     """
+    check_output_paths({str(path): path for path in outputs})
     staged: list[tuple[Path, Path]] = []
     try:
         for path, content in outputs.items():

@@ -62,6 +62,8 @@ LEGAL_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "FZE": ("FZE", ("fze", "f z e")),
     "FZCO": ("FZE", ("fzco", "fz co")),
     "INC": ("INC", ("inc", "incorporated")),
+    "NV": ("NV", ("nv", "n v")),  # Dutch and Belgian naamloze vennootschap
+    "BV": ("BV", ("bv", "b v", "bvba")),
 }
 # Spellings that are also words or name parts: recognised only first or last in a name.
 EDGE_ONLY = frozenset({"sa", "ste", "sc", "ag", "kg", "ug", "spa", "sl", "ei", "inc"})
@@ -77,7 +79,10 @@ def split_legal_form(normalised: str) -> tuple[str | None, str | None]:
     """(name without its legal forms, the most specific form found) of a normalised name.
 
     ``"trading le s a r l"`` -> ``("trading le", "SARL")``; ``"sc atlas srl"`` ->
-    ``("atlas", "SRL")``. A name that is only a form keeps its text as the name.
+    ``("atlas", "SRL")``. A name that is only a form (``SARL``, ``N.V.``) keeps its text as
+    the name rather than becoming missing: the record still has a name to block and compare
+    on (its tokens are common in such a file, so their weight is low), where a file of such
+    names would otherwise have nothing to block on.
     """
     tokens = normalised.split()
     kept: list[str] = []
