@@ -10,7 +10,7 @@ stored and replayed. Nothing here writes files or prints: callers do, through ``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class RunResult:
     rejects: pd.DataFrame
     inputs: dict[str, int]  # records per source
     summary: str
+    # Values kept in a second reading, with a note (rejects' columns): linker.prepare.records
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
 
     def scores(self, explain: bool = False) -> pd.DataFrame:
         """Every scored candidate pair (a dedupe job's with ``left_id < right_id`` as
@@ -76,7 +78,9 @@ class RunResult:
             "columns": self.plan.as_dict(),
             "threshold": self.settings.threshold,
             "rejects": len(rejects),
-            "rejects_by_column": rejects.groupby("column").size().to_dict() if len(rejects) else {},
+            "rejects_by_column": _count_by_column(rejects),
+            "notes": len(self.notes),
+            "notes_by_column": _count_by_column(self.notes),
             "result": self.summary,
             "settings": self.settings.to_dict(),
         }
@@ -164,4 +168,9 @@ def run(
     as_run = settings.with_choices(
         outcome.rules, outcome.comparisons, str(model.path) if model.path else model.kind
     )
-    return RunResult(as_run, plan, outcome, result, rejects, inputs, summary)
+    return RunResult(as_run, plan, outcome, result, rejects, inputs, summary, prepared.notes)
+
+
+def _count_by_column(problems: pd.DataFrame) -> dict[str, int]:
+    """Rows of a rejects or notes frame per column."""
+    return {str(column): int(n) for column, n in problems.groupby("column").size().items()}

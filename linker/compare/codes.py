@@ -29,6 +29,17 @@ def _missing(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
+def _partition(values: pd.Series, separator: str, *, last: bool = False) -> list[np.ndarray]:
+    """(head, separator, tail) of each string at its first (``last``: last) ``separator``, as
+    three object arrays. pandas' ``str.partition`` gives a frame without columns for an empty
+    series, so the arrays are built here whatever the length (a chunk where no pair has both
+    values present compares nothing)."""
+    if values.empty:
+        return [np.empty(0, dtype=object) for _ in range(3)]
+    parts = values.str.rpartition(separator) if last else values.str.partition(separator)
+    return [parts[k].to_numpy(dtype=object) for k in range(3)]
+
+
 def _item_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pair position, left item, right item) for every item pair of present pairs."""
     present = np.flatnonzero(~(_missing(left) | _missing(right)))
@@ -98,9 +109,9 @@ def _codes_and_holders(
     None where missing."""
     sides = []
     for values in (left, right):
-        parts = pd.Series(np.where(_missing(values), "", values), dtype=object).str.partition(" ")
-        codes = parts[0].to_numpy(dtype=object)
-        holders = parts[2].to_numpy(dtype=object)
+        codes, _, holders = _partition(
+            pd.Series(np.where(_missing(values), "", values), dtype=object), " "
+        )
         codes[(codes == "") | (codes == NO_CODE)] = None
         holders[holders == ""] = None
         sides += [codes, holders]
@@ -166,14 +177,14 @@ def best_token_sort(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def _weighted_tokens(values: np.ndarray) -> pd.DataFrame:
     """Long frame ``value, token, weight`` of ``token:weight`` strings."""
     exploded = pd.Series(values, dtype=object).str.split(" ").explode().dropna()
-    parts = exploded.str.rpartition(":")
-    weighted = parts[1] == ":"  # a bare token weighs 1
-    weight = pd.to_numeric(parts[2].where(weighted, "1"), errors="coerce").fillna(1.0)
+    token, colon, weight = _partition(exploded, ":", last=True)
+    weighted = colon == ":"  # a bare token weighs 1
+    numbers = pd.to_numeric(pd.Series(np.where(weighted, weight, "1")), errors="coerce")
     return pd.DataFrame(
         {
             "value": exploded.index.to_numpy(dtype=np.int64),
-            "token": parts[0].where(weighted, exploded).to_numpy(dtype=object),
-            "weight": weight.to_numpy(dtype=np.float64),
+            "token": np.where(weighted, token, exploded.to_numpy(dtype=object)),
+            "weight": numbers.fillna(1.0).to_numpy(dtype=np.float64),
         }
     )
 
@@ -209,10 +220,8 @@ def legal_form_agreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     (SAS and SASU, SARL and EURL share a family; a generic prefix such as Ets fits any form);
     0.0 conflicting (SARL and SAS)."""
     missing = _missing(left) | _missing(right)
-    parts_l = pd.Series(np.where(missing, " ", left), dtype=object).str.partition(" ")
-    parts_r = pd.Series(np.where(missing, " ", right), dtype=object).str.partition(" ")
-    family_l, form_l = parts_l[0].to_numpy(), parts_l[2].to_numpy()
-    family_r, form_r = parts_r[0].to_numpy(), parts_r[2].to_numpy()
+    family_l, _, form_l = _partition(pd.Series(np.where(missing, " ", left), dtype=object), " ")
+    family_r, _, form_r = _partition(pd.Series(np.where(missing, " ", right), dtype=object), " ")
     compatible = (family_l == family_r) | (family_l == ANY_FAMILY) | (family_r == ANY_FAMILY)
     scores = np.where(form_l == form_r, 1.0, np.where(compatible, 0.5, 0.0))
     scores[missing] = np.nan

@@ -1,22 +1,28 @@
 """Phones, emails, documents and sex: canonical forms through libraries, per distinct value.
 
 Each ``canonical_*`` function returns the canonical form of one value, or raises ``ValueError``
-with the reason; ``canonicalise_list`` applies one of them to ``|``-separated cells and collects
-the reasons for the rejects list.
+with the reason; ``canonicalise_items`` applies one of them to the items of list cells
+(``linker.prepare.lists``) and collects the reasons for the rejects list. A phone number that
+fits no numbering plan of the default region is kept as its digits (``phone_digits``), with a
+note rather than a reject: two records sharing it still agree on it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import phonenumbers
 
 from linker.io import LIST_SEPARATOR
+from linker.prepare.lists import ListRule, split_items
 
+MIN_DIGITS_KEY, MAX_DIGITS_KEY = 6, 15  # a phone kept as digits: E.164 numbers have at most 15
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _BRACKETED = re.compile(r"<([^<>]+)>")
@@ -169,43 +175,101 @@ def canonical_sex(value: str) -> str:
     return _SEX[key]
 
 
-def _canonical_cell(cell: str, canonical: Callable[[str], str]) -> tuple[str | None, str | None]:
-    text = str(cell)
-    if LIST_SEPARATOR not in text:  # one item, the usual case: no list to split and join
-        if not text.strip():
-            return None, None
-        try:
-            return canonical(text) or None, None
-        except ValueError as exc:
-            return None, f"{text.strip()!r}: {exc}"
+def phone_digits(value: str) -> str:
+    """The digits of a number that fits no numbering plan of the default region (a US local
+    ``555-0142`` in a French file, a foreign national number written without its country
+    code): a key compared as it is, digit for digit. ``ValueError`` for a value that holds
+    anything but digits, separators and a leading ``+``, or too few or too many digits."""
+    text = _stripped_phone(value).removeprefix("+")
+    if not text.isdecimal():
+        raise ValueError("holds characters that are not digits")
+    if not MIN_DIGITS_KEY <= len(text) <= MAX_DIGITS_KEY:
+        raise ValueError(f"{len(text)} digits (a number has {MIN_DIGITS_KEY}-{MAX_DIGITS_KEY})")
+    return "".join(str(unicodedata.decimal(c)) for c in text)
+
+
+Canonical = Callable[[str], str]
+# A second reading of a value the canonical form refused, kept with a note: (value, why the
+# canonical form refused it) -> (form, note); ValueError when it cannot be read either.
+Fallback = Callable[[str, ValueError], tuple[str, str]]
+
+
+def phone_fallback(value: str, error: ValueError, region: str) -> tuple[str, str]:
+    """``phone_digits`` of a number ``canonical_phone`` refused, with the note saying why."""
+    digits = phone_digits(value)
+    return digits, f"kept as the digits {digits} ({error} in region {region})"
+
+
+@dataclass(frozen=True)
+class CanonicalItems:
+    """Canonical ``|``-joined items of each cell; per cell, the reason its rejected items
+    were rejected and the note on items kept in a second reading (None where there are none)."""
+
+    forms: pd.Series
+    reasons: pd.Series
+    notes: pd.Series
+
+
+def _second_reading(
+    item: str, error: ValueError, fallback: Fallback | None
+) -> tuple[str, str] | None:
+    if fallback is None:
+        return None
+    try:
+        return fallback(item, error)
+    except ValueError:
+        return None
+
+
+def _canonical_cell(
+    cell: str, canonical: Canonical, rule: ListRule | None, fallback: Fallback | None
+) -> tuple[str | None, str | None, str | None]:
     kept: list[str] = []
     reasons: list[str] = []
-    for item in str(cell).split(LIST_SEPARATOR):
-        if not item.strip():
-            continue
+    notes: list[str] = []
+    for item in split_items(str(cell), rule):
         try:
             form = canonical(item)
         except ValueError as exc:
-            reasons.append(f"{item.strip()!r}: {exc}")
-            continue
-        if form not in kept:
+            second = _second_reading(item, exc, fallback)
+            if second is None:
+                reasons.append(f"{item!r}: {exc}")
+                continue
+            form, note = second
+            notes.append(f"{item!r}: {note}")
+        if form and form not in kept:
             kept.append(form)
-    return LIST_SEPARATOR.join(kept) or None, "; ".join(reasons) or None
-
-
-def canonicalise_list(
-    values: pd.Series, canonical: Callable[[str], str]
-) -> tuple[pd.Series, pd.Series]:
-    """Canonical ``|``-joined items of each cell, and the reason for each rejected cell.
-
-    Valid items of a cell are kept even when another item of the same cell is rejected.
-    """
-    codes, cells = pd.factorize(values)
-    results = [_canonical_cell(cell, canonical) for cell in cells]
-    # One entry per distinct cell, then NaN for the missing ones (code -1 takes the last).
-    forms = np.array([*(form for form, _ in results), np.nan], dtype=object)
-    reasons = np.array([*(reason for _, reason in results), np.nan], dtype=object)
     return (
-        pd.Series(forms[codes], index=values.index, dtype=object, name=values.name),
-        pd.Series(reasons[codes], index=values.index, dtype=object, name=values.name),
+        LIST_SEPARATOR.join(kept) or None,
+        "; ".join(reasons) or None,
+        "; ".join(notes) or None,
     )
+
+
+def canonicalise_items(
+    values: pd.Series,
+    canonical: Canonical,
+    rule: ListRule | None = None,
+    fallback: Fallback | None = None,
+) -> CanonicalItems:
+    """The canonical items of each cell, split by ``rule`` (``linker.prepare.lists``; on
+    ``|`` alone without one). Valid items of a cell are kept even when another item of the
+    same cell is rejected; an item ``canonical`` refuses is read by ``fallback`` when given."""
+    codes, cells = pd.factorize(values)
+    results = [_canonical_cell(cell, canonical, rule, fallback) for cell in cells]
+    # One entry per distinct cell, then NaN for the missing ones (code -1 takes the last).
+    columns = [
+        np.array([*parts, np.nan], dtype=object) for parts in zip(*results, strict=True)
+    ] or [np.array([np.nan], dtype=object)] * 3  # no cell present
+
+    def column(k: int) -> pd.Series:
+        return pd.Series(columns[k][codes], index=values.index, dtype=object, name=values.name)
+
+    return CanonicalItems(column(0), column(1), column(2))
+
+
+def canonicalise_list(values: pd.Series, canonical: Canonical) -> tuple[pd.Series, pd.Series]:
+    """Canonical ``|``-joined items of each ``|``-separated cell, and the reason for each
+    rejected cell (``canonicalise_items`` without a list rule or a second reading)."""
+    items = canonicalise_items(values, canonical)
+    return items.forms, items.reasons

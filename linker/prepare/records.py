@@ -3,7 +3,9 @@
 ``prepare_records`` is the stage's one entry point. For each mapped canonical field it writes
 normalised columns (``given_name``, ``given_name_ph``, ``dob``, ``phones``...); each
 unmapped column becomes a generic column ``x_<name>`` of a guessed kind (text, code, number,
-date). Row-level problems become rejects; the row is kept and the bad value is missing.
+date). Row-level problems become rejects; the row is kept and the bad value is missing. A value kept
+in a second reading (a phone number outside the default region, kept as its digits) gets a
+note instead. List cells split on the separators of their field (``linker.prepare.lists``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from linker.prepare.banking import canonical_iban
 from linker.prepare.business import BUSINESS_FIELDS, add_business_columns
 from linker.prepare.columns import column_key
 from linker.prepare.companies import add_company_weights
+from linker.prepare.countries import COUNTRY_FIELDS, normalise_countries
 from linker.prepare.dates import date_code, parse_dates, parse_one
 from linker.prepare.identifiers import (
+    Fallback,
     canonical_document,
     canonical_email,
     canonical_phone,
     canonical_sex,
+    canonicalise_items,
     canonicalise_list,
+    phone_fallback,
 )
+from linker.prepare.lists import LIST_RULES, split_items
 from linker.prepare.names import add_name_columns, add_rarity_columns, without_placeholders
 from linker.prepare.text import (
     map_distinct,
@@ -41,7 +48,7 @@ from linker.prepare.text import (
 from linker.specs import flat_from_dict, flat_to_dict
 
 NAME_FIELDS = ("given_name", "family_name", "father_name", "mother_name")
-TEXT_FIELDS = ("birth_place", "nationality", "address", "city", "country", "name_native")
+TEXT_FIELDS = ("birth_place", "address", "city", "name_native")
 GENERIC_KINDS = ("text", "code", "number", "date")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+[.,]\d*|\d*[.,]\d+)$")
@@ -56,6 +63,9 @@ class PreparedRecords:
     generic: dict[str, str]
     mapping: dict[str, dict[str, str]] = field(default_factory=dict)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    # Values kept in a second reading (a phone kept as its digits): rejects' columns, the
+    # reason saying how the value was read.
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -128,10 +138,12 @@ def prepare_records(
     out = pd.DataFrame({"record_id": raw[id_column].astype(str), "source": source})
     rejects: list[pd.DataFrame] = []
 
-    def reject(column: str, values: pd.Series, reasons: pd.Series) -> None:
+    notes: list[pd.DataFrame] = []
+
+    def reject(column: str, values: pd.Series, reasons: pd.Series, kept: bool = False) -> None:
         bad = reasons.notna() & values.notna()
         if bad.any():
-            rejects.append(
+            (notes if kept else rejects).append(
                 pd.DataFrame(
                     {
                         "file": source,
@@ -143,6 +155,7 @@ def prepare_records(
                 )
             )
 
+    note = partial(reject, kept=True)  # a value kept in a second reading, and why
     columns = list(mapping.items())
     for column, canonical in progress(columns, "prepare", len(columns)) if progress else columns:
         values = raw[column]
@@ -153,11 +166,13 @@ def prepare_records(
             out[f"{canonical}_ph"] = phonetic_key(out[canonical])
         elif canonical in TEXT_FIELDS:
             out[canonical] = normalise_text(values)
+        elif canonical in COUNTRY_FIELDS:
+            out[canonical] = normalise_countries(values)
         elif canonical == "full_name":
             out["full_name"] = sorted_tokens(normalise_text(values))
             out["full_name_ph"] = phonetic_key(out["full_name"])
         elif canonical == "aliases":
-            out["aliases"] = map_distinct(values, _normalise_list)
+            out["aliases"] = map_distinct(values, _normalise_aliases)
         elif canonical == "postcode":
             out["postcode"] = map_distinct(values, lambda v: re.sub(r"\s+", "", str(v)).upper())
         elif canonical == "dob":
@@ -170,15 +185,18 @@ def prepare_records(
             reject(column, values, reasons)
         else:
             canonical_of: Callable[[str], str] = canonical_document
+            fallback: Fallback | None = None
             if canonical == "phones":
                 canonical_of = partial(canonical_phone, region=options.region)
+                fallback = partial(phone_fallback, region=options.region)
             elif canonical == "emails":
                 canonical_of = canonical_email
             elif canonical == "ibans":
                 canonical_of = canonical_iban
-            forms, reasons = canonicalise_list(values, canonical_of)
-            out[canonical] = forms
-            reject(column, values, reasons)
+            items = canonicalise_items(values, canonical_of, LIST_RULES.get(canonical), fallback)
+            out[canonical] = items.forms
+            reject(column, values, items.reasons)
+            note(column, values, items.notes)
 
     if "given_name" in out and "family_name" in out:
         # Both names in alphabetical order: a first/last swap gives the same key.
@@ -209,8 +227,9 @@ def prepare_records(
                 out[f"{name}_ph"] = phonetic_key(out[name])
 
     fields = sorted({c for c in mapping.values()})
-    rejected = (
-        pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    rejected, noted = (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=REJECT_COLUMNS)
+        for found in (rejects, notes)
     )
     return PreparedRecords(
         frame=out,
@@ -218,11 +237,13 @@ def prepare_records(
         generic={f"x_{column_key(c)}": k for c, k in generic.items()},
         mapping={source: dict(mapping)},
         rejects=rejected,
+        notes=noted,
     )
 
 
-def _normalise_list(cell: object) -> str | None:
-    kept = sorted({normalise_one(item) for item in str(cell).split(LIST_SEPARATOR)} - {""})
+def _normalise_aliases(cell: object) -> str | None:
+    items = split_items(str(cell), LIST_RULES["aliases"])
+    kept = sorted({normalise_one(item) for item in items} - {""})
     return LIST_SEPARATOR.join(kept) or None
 
 
@@ -264,9 +285,11 @@ def stack_records(parts: list[PreparedRecords]) -> PreparedRecords:
     for part in parts:
         generic.update(part.generic)
     mapping = {source: m for p in parts for source, m in p.mapping.items()}
-    rejects = (
-        pd.concat([p.rejects for p in parts if len(p.rejects)], ignore_index=True)
-        if any(len(p.rejects) for p in parts)
-        else pd.DataFrame(columns=REJECT_COLUMNS)
+    rejects, notes = (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=REJECT_COLUMNS)
+        for found in (
+            [p.rejects for p in parts if len(p.rejects)],
+            [p.notes for p in parts if len(p.notes)],
+        )
     )
-    return PreparedRecords(frame, fields, generic, mapping, rejects)
+    return PreparedRecords(frame, fields, generic, mapping, rejects, notes)

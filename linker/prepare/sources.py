@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from linker.errors import InputError
-from linker.prepare.columns import check_column_names, map_columns
+from linker.prepare.columns import check_column_names, guess_mapping
 from linker.prepare.derived import find_derived
 from linker.prepare.records import (
     PreparedRecords,
@@ -42,12 +42,23 @@ class ColumnPlan:
     unused: dict[str, list[str]]
     # source -> column -> how it is derived ("copy of full_name", "= given + family")
     folded: dict[str, dict[str, str]] = field(default_factory=dict)
+    # source -> column -> why it is mapped ("name", "override", "values: 96% dates")
+    reasons: dict[str, dict[str, str]] = field(default_factory=dict)
+    # source -> what the mapping saw and did not use, and how countries normalise
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
         lines = []
         for source, mapping in self.mapping.items():
-            mapped = ", ".join(f"{c} -> {f}" for c, f in mapping.items()) or "nothing"
+            why = self.reasons.get(source, {})
+            mapped = (
+                ", ".join(
+                    f"{c} -> {f}" + (f" ({why[c]})" if c in why else "") for c, f in mapping.items()
+                )
+                or "nothing"
+            )
             lines.append(f"{source}: mapped {mapped}")
+            lines.extend(f"{source}: {note}" for note in self.notes.get(source, []))
             if self.folded.get(source):
                 folded = ", ".join(f"{c} ({how})" for c, how in self.folded[source].items())
                 lines.append(f"{source}: folded {folded}")
@@ -64,6 +75,8 @@ class ColumnPlan:
             "generic": self.generic,
             "unused": self.unused,
             "folded": self.folded,
+            "reasons": self.reasons,
+            "notes": self.notes,
         }
 
     @property
@@ -79,8 +92,9 @@ def plan_columns(
     ignore: set[str],
     entity: str = "person",
 ) -> ColumnPlan:
-    """Map each table's columns onto the fields of ``entity``; columns left unmapped in every
-    table are compared generically; columns derived from others of their table are folded.
+    """Map each table's columns onto the fields of ``entity`` (by name, else by value:
+    ``guess_mapping``); columns left unmapped in every table are compared generically; columns
+    derived from others of their table are folded.
 
     An override ``col=ignore`` means the same as ``col`` in ``ignore``. A column the override
     maps is never folded. Folding is decided per table (``find_derived``) and kept only where
@@ -90,16 +104,13 @@ def plan_columns(
     """
     check_column_names([*overrides, *ignore], {t.name: list(t.frame.columns) for t in tables})
     ignore = ignore | {c for c, f in overrides.items() if f == "ignore"}
-    mapping = {
-        t.name: map_columns(
-            list(t.frame.columns),
-            id_column=id_column,
-            overrides=overrides,
-            ignore=ignore,
-            entity=entity,
+    guessed = {
+        t.name: guess_mapping(
+            t.frame, id_column=id_column, overrides=overrides, ignore=ignore, entity=entity
         )
         for t in tables
     }
+    mapping = {name: g.fields for name, g in guessed.items()}
     leftovers = [
         [c for c in t.frame.columns if c not in (id_column, *ignore) and c not in mapping[t.name]]
         for t in tables
@@ -116,7 +127,11 @@ def plan_columns(
         for c in shared
         if c not in folded[tables[0].name]
     }
-    return ColumnPlan(mapping, generic, unused, {s: f for s, f in folded.items() if f})
+    reasons = {s: {c: g.reasons[c] for c in mapping[s]} for s, g in guessed.items()}
+    notes = {s: g.notes for s, g in guessed.items() if g.notes}
+    return ColumnPlan(
+        mapping, generic, unused, {s: f for s, f in folded.items() if f}, reasons, notes
+    )
 
 
 def _fold_derived(
