@@ -167,7 +167,7 @@ class FellegiSunter:
         - ``m`` comes from one EM session per blocking rule (``sessions``): over the pairs of
           that rule, with u fixed, and with the groups its keys imply held out (they agree by
           construction there, so they cannot tell matches apart). Each group's m is the median
-          over the sessions that fitted it (``_robust_mean``); a group no session fitted
+          over the sessions that fitted it (``_session_median``); a group no session fitted
           keeps its prior m. Every session's m is a posterior mode under that prior, so a
           session of a few pairs moves it little: two identical records in a two-record file
           still merge.
@@ -207,7 +207,9 @@ class FellegiSunter:
             self.sessions_.append(report)
             for k, m_k in m.items():
                 fitted[k].append(m_k)
-        self.m_ = [_robust_mean(found) if found else prior_m[k] for k, found in enumerate(fitted)]
+        self.m_ = [
+            _session_median(found) if found else prior_m[k] for k, found in enumerate(fitted)
+        ]
         self._make_monotone(prior_m)
         self.n_iter_ = max((r["iterations"] for r in self.sessions_), default=0)
         self.rule_share_ = self._rule_share(levels, total_pairs) if total_pairs else 0.0
@@ -558,7 +560,7 @@ class FellegiSunter:
         }
 
 
-def _robust_mean(estimates: list[np.ndarray]) -> np.ndarray:
+def _session_median(estimates: list[np.ndarray]) -> np.ndarray:
     """The sessions' m of one group combined level by level through the median (renormalised):
     a session whose blocks hold one community (same family name and city) can call almost all
     its pairs matches, and its m is then the non-matches' distribution (m of a date of birth
