@@ -130,5 +130,8 @@ class Settings:
     def with_choices(
         self, rules: list[BlockingRule], comparisons: list[Comparison], model: str
     ) -> Settings:
-        """These settings with the run's chosen rules, comparisons and model filled in."""
-        return replace(self, rules=tuple(rules), comparisons=tuple(comparisons), model=model)
+        """These settings with the run's chosen rules, comparisons and model filled in. When no
+        rule could be chosen (no mapped column makes a blocking key: a file of legal forms or
+        of bank codes alone), the rules stay unset and a replay chooses again."""
+        chosen = tuple(rules) or None
+        return replace(self, rules=chosen, comparisons=tuple(comparisons), model=model)

@@ -321,3 +321,26 @@ def test_compare_pairs_for_people_still_needs_a_trained_model(
     argv = ["compare-pairs", str(pairs), "--out", str(tmp_path / "s.csv")]
     assert cli.main(argv) == 2
     assert "trained model" in capsys.readouterr().err
+
+
+# --- files with no column that can block ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entity", "lines"),
+    [
+        ("company", ["record_id,legal_form", "C1,SA", "C2,SA", "C3,B.V."]),
+        ("account", ["record_id,bic", "A1,BNPAFRPP", "A2,BNPAFRPP"]),
+    ],
+)
+def test_a_file_whose_columns_make_no_blocking_key_gives_one_cluster_per_record(
+    tmp_path: Path, entity: str, lines: list[str]
+) -> None:
+    # A legal form or a bank code alone says nothing about which entity a record is: no rule
+    # can be chosen, no pair is compared, and the run still ends with its output.
+    path = write(tmp_path / "in.csv", lines)
+    out = tmp_path / "out.csv"
+    assert dedupe(path, "--entity", entity, "--out", out) == 0
+    clusters = rows_of(out)
+    assert len(clusters) == len(lines) - 1
+    assert all(row["cluster_id"] == row["record_id"] for row in clusters)
