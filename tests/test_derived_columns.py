@@ -72,6 +72,19 @@ def test_a_full_name_made_of_the_split_names_is_folded(written: str) -> None:
     assert result.fields == ["family_name", "given_name"]
 
 
+def test_a_full_name_is_folded_where_some_rows_lack_the_family_name() -> None:
+    # A given name alone where the family name is missing: the full name is that given name,
+    # which adds nothing, on more rows than the screen's tolerance (here one in four).
+    rows: list[dict[str, str | None]] = [
+        {"given_name": g, "family_name": None if i % 4 == 0 else f}
+        for i, (g, f) in enumerate(PEOPLE * 4)
+    ]
+    for row in rows:
+        row["full_name"] = " ".join(v for v in (row["given_name"], row["family_name"]) if v)
+    result = plan(table(rows))
+    assert result.folded == {"people.csv": {"full_name": "= given_name + family_name"}}
+
+
 def test_a_generic_first_and_surname_and_a_full_name_are_both_folded() -> None:
     rows = [
         {

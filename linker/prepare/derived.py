@@ -164,16 +164,15 @@ def _concatenation(whole: _Column, others: Sequence[_Column]) -> list[_Column] |
 
 
 def _within(part: _Column, whole: _Column) -> bool:
-    """The words of ``part`` are among those of ``whole`` on most screened rows."""
+    """The words of ``part`` are among those of ``whole`` on most screened rows, and fewer on
+    at least half of them (a copy is not a part). A part may be the whole where the other
+    parts are empty: a given name alone where the family name is missing."""
     rows = np.flatnonzero(part.filled & whole.filled)[:_SCREEN_ROWS]
     if len(rows) < MIN_ROWS:
         return False
-    inside = sum(
-        len(part.words[r] or ()) < len(whole.words[r] or ())
-        and set(part.words[r] or ()) <= set(whole.words[r] or ())
-        for r in rows
-    )
-    return inside >= AGREEMENT * len(rows)
+    inside = sum(set(part.words[r] or ()) <= set(whole.words[r] or ()) for r in rows)
+    shorter = sum(len(part.words[r] or ()) < len(whole.words[r] or ()) for r in rows)
+    return inside >= AGREEMENT * len(rows) and 2 * shorter >= len(rows)
 
 
 def _joins(whole: _Column, parts: Sequence[_Column]) -> bool:
