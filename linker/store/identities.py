@@ -1,0 +1,374 @@
+"""Identities, their member records and the event log of every change to them.
+
+Each change (create, merge, split, retire) is one function here that writes the rows and
+exactly one event, in the caller's transaction. Event ``seq`` numbers are monotonic in commit
+order: on PostgreSQL a transaction-scoped advisory lock serialises event writers, so a reader
+paging with ``events_since(last_seq)`` never misses an event committed late with a lower seq
+(a plain sequence would allow that); SQLite serialises writers anyway.
+
+Which identity survives a merge or keeps its id in a split is decided by the caller
+(``linker.identities``); the store records the decision and keeps a merged id pointing at its
+survivor, chains flattened, so one lookup answers where a merged id went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text, tuple_, update
+
+from linker.errors import InputError
+from linker.store.batches import chunks
+from linker.store.errors import NotFoundError, StoreError
+from linker.store.records import get_records
+from linker.store.schema import ENTITY_TYPES, EVENT_KINDS, identities, identity_events
+from linker.store.schema import identity_members as members
+
+RecordRef = tuple[str, str]  # (source, record_id)
+EVENT_LOCK = 7_301_015  # the advisory lock key of event writers (any constant of ours)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One identity: ``merged_into`` is set when status is "merged"."""
+
+    id: str
+    entity_type: str
+    status: str
+    merged_into: str | None
+    created_at: datetime
+    created_seq: int
+    members: tuple[RecordRef, ...]
+
+
+@dataclass(frozen=True)
+class IdentityEvent:
+    """One change; ``identity_ids`` lists the ids involved, the surviving or kept one first."""
+
+    seq: int
+    kind: str
+    identity_ids: tuple[str, ...]
+    model_version_id: str | None
+    details: dict[str, Any]
+    at: datetime
+
+
+def append_event(
+    conn: Connection,
+    now: datetime,
+    kind: str,
+    identity_ids: Sequence[str],
+    model_version_id: str | None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """Write one event and return its seq (the functions below call it; so may an undo)."""
+    if kind not in EVENT_KINDS:
+        raise InputError(f"unknown identity event kind {kind!r}; known: {', '.join(EVENT_KINDS)}")
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK})
+    seq = conn.execute(
+        insert(identity_events)
+        .values(
+            kind=kind,
+            identity_ids=list(identity_ids),
+            model_version_id=model_version_id,
+            details=dict(details or {}),
+            at=now,
+        )
+        .returning(identity_events.c.seq)
+    ).scalar_one()
+    return int(seq)
+
+
+def create_identity(
+    conn: Connection,
+    now: datetime,
+    identity_id: str,
+    entity_type: str,
+    records: Iterable[RecordRef],
+    model_version_id: str | None,
+) -> int:
+    """A new active identity of these records (none may belong to another); returns the seq."""
+    refs = _unique(records)
+    if entity_type not in ENTITY_TYPES:
+        raise InputError(
+            f"identity {identity_id!r}: unknown entity type {entity_type!r}; "
+            f"known: {', '.join(ENTITY_TYPES)}"
+        )
+    _check_free(conn, refs)
+    seq = append_event(
+        conn, now, "create", [identity_id], model_version_id, {"members": _listed(refs)}
+    )
+    _insert_identity(conn, now, identity_id, entity_type, seq)
+    _add_members(conn, identity_id, refs)
+    return seq
+
+
+def merge_identities(
+    conn: Connection,
+    now: datetime,
+    survivor_id: str,
+    absorbed_ids: Sequence[str],
+    model_version_id: str | None,
+) -> int:
+    """Move the members of ``absorbed_ids`` into the survivor; they point to it from now on."""
+    survivor = _active(conn, survivor_id)
+    absorbed = [_active(conn, other) for other in dict.fromkeys(absorbed_ids)]
+    if not absorbed or survivor_id in absorbed_ids:
+        raise InputError(f"merge into {survivor_id!r} needs other active identities to absorb")
+    for other in absorbed:
+        if other.entity_type != survivor.entity_type:
+            raise InputError(
+                f"cannot merge {other.id!r} ({other.entity_type}) into "
+                f"{survivor_id!r} ({survivor.entity_type})"
+            )
+    ids = [other.id for other in absorbed]
+    seq = append_event(
+        conn,
+        now,
+        "merge",
+        [survivor_id, *ids],
+        model_version_id,
+        {"moved": {other.id: _listed(other.members) for other in absorbed}},
+    )
+    conn.execute(
+        update(members).where(members.c.identity_id.in_(ids)).values(identity_id=survivor_id)
+    )
+    # Ids merged into an absorbed one earlier now point straight at the survivor.
+    conn.execute(
+        update(identities)
+        .where(identities.c.merged_into.in_(ids))
+        .values(merged_into=survivor_id, updated_at=now)
+    )
+    conn.execute(
+        update(identities)
+        .where(identities.c.id.in_(ids))
+        .values(status="merged", merged_into=survivor_id, updated_at=now)
+    )
+    conn.execute(update(identities).where(identities.c.id == survivor_id).values(updated_at=now))
+    return seq
+
+
+def split_identity(
+    conn: Connection,
+    now: datetime,
+    identity_id: str,
+    parts: Mapping[str, Iterable[RecordRef]],
+    model_version_id: str | None,
+) -> int:
+    """Move some members of an identity into new identities, one per part (new id -> members).
+
+    What is not in a part stays with ``identity_id``, which keeps its id.
+    """
+    kept = _active(conn, identity_id)
+    owned = set(kept.members)
+    moved = {new_id: _unique(refs) for new_id, refs in parts.items()}
+    for new_id, refs in moved.items():
+        strays = [ref for ref in refs if ref not in owned]
+        if strays or not refs:
+            raise InputError(
+                f"split of {identity_id!r}: part {new_id!r} "
+                + (f"has records not in it: {strays[:5]}" if strays else "is empty")
+            )
+    if owned <= {ref for refs in moved.values() for ref in refs}:
+        raise InputError(
+            f"split of {identity_id!r} would leave {identity_id!r} empty; the part that keeps "
+            "the id stays out of the parts"
+        )
+    seq = append_event(
+        conn,
+        now,
+        "split",
+        [identity_id, *moved],
+        model_version_id,
+        {"moved": {new_id: _listed(refs) for new_id, refs in moved.items()}},
+    )
+    for new_id, refs in moved.items():
+        _insert_identity(conn, now, new_id, kept.entity_type, seq)
+        _set_owner(conn, new_id, refs)
+    conn.execute(update(identities).where(identities.c.id == identity_id).values(updated_at=now))
+    return seq
+
+
+def retire_identity(
+    conn: Connection, now: datetime, identity_id: str, model_version_id: str | None
+) -> int:
+    """End an identity (its records were erased or withdrawn); its members are released."""
+    retired = _active(conn, identity_id)
+    seq = append_event(
+        conn, now, "retire", [identity_id], model_version_id, {"released": _listed(retired.members)}
+    )
+    conn.execute(members.delete().where(members.c.identity_id == identity_id))
+    conn.execute(
+        update(identities)
+        .where(identities.c.id == identity_id)
+        .values(status="retired", updated_at=now)
+    )
+    return seq
+
+
+def get_identity(conn: Connection, identity_id: str) -> Identity:
+    row = conn.execute(select(identities).where(identities.c.id == identity_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no identity {identity_id!r}")
+    return _identity(row, _members_of(conn, [identity_id]).get(identity_id, ()))
+
+
+def list_identities(
+    conn: Connection,
+    entity_type: str | None = None,
+    *,
+    status: str | None = "active",
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[Identity]:
+    """Identities with their members, in id order; ``after`` pages on from an id."""
+    query = select(identities).order_by(identities.c.id)
+    if entity_type is not None:
+        query = query.where(identities.c.entity_type == entity_type)
+    if status is not None:
+        query = query.where(identities.c.status == status)
+    if after is not None:
+        query = query.where(identities.c.id > after)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).all()
+    owned = _members_of(conn, [row.id for row in rows])
+    return [_identity(row, owned.get(row.id, ())) for row in rows]
+
+
+def identities_of_records(conn: Connection, refs: Iterable[RecordRef]) -> dict[RecordRef, str]:
+    """The identity id of each record that has one."""
+    wanted = list(dict.fromkeys(refs))
+    found: dict[RecordRef, str] = {}
+    for chunk in chunks(wanted):
+        query = select(members).where(tuple_(members.c.source, members.c.record_id).in_(chunk))
+        found.update(((row.source, row.record_id), row.identity_id) for row in conn.execute(query))
+    return found
+
+
+def events_since(conn: Connection, seq: int = 0, *, limit: int = 1000) -> list[IdentityEvent]:
+    """Events with a seq greater than ``seq``, oldest first, at most ``limit`` of them."""
+    query = (
+        select(identity_events)
+        .where(identity_events.c.seq > seq)
+        .order_by(identity_events.c.seq)
+        .limit(limit)
+    )
+    return [
+        IdentityEvent(
+            seq=row.seq,
+            kind=row.kind,
+            identity_ids=tuple(row.identity_ids),
+            model_version_id=row.model_version_id,
+            details=row.details,
+            at=row.at,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def last_event_seq(conn: Connection) -> int:
+    """The seq of the latest event; 0 when there is none."""
+    return int(conn.execute(select(func.coalesce(func.max(identity_events.c.seq), 0))).scalar_one())
+
+
+def _insert_identity(
+    conn: Connection, now: datetime, identity_id: str, entity_type: str, seq: int
+) -> None:
+    if conn.execute(select(identities.c.id).where(identities.c.id == identity_id)).first():
+        raise StoreError(f"identity id {identity_id!r} is already taken")
+    conn.execute(
+        insert(identities).values(
+            id=identity_id,
+            entity_type=entity_type,
+            status="active",
+            merged_into=None,
+            created_at=now,
+            created_seq=seq,
+            updated_at=now,
+        )
+    )
+
+
+def _add_members(conn: Connection, identity_id: str, refs: list[RecordRef]) -> None:
+    stored = {(record.source, record.record_id) for record in get_records(conn, refs)}
+    unknown = [ref for ref in refs if ref not in stored]
+    if unknown:
+        raise NotFoundError(f"identity {identity_id!r}: records not stored: {unknown[:5]}")
+    for chunk in chunks(refs):
+        conn.execute(
+            insert(members),
+            [
+                {"identity_id": identity_id, "source": source, "record_id": record_id}
+                for source, record_id in chunk
+            ],
+        )
+
+
+def _set_owner(conn: Connection, identity_id: str, refs: list[RecordRef]) -> None:
+    for chunk in chunks(refs):
+        conn.execute(
+            update(members)
+            .where(tuple_(members.c.source, members.c.record_id).in_(chunk))
+            .values(identity_id=identity_id)
+        )
+
+
+def _check_free(conn: Connection, refs: list[RecordRef]) -> None:
+    taken = identities_of_records(conn, refs)
+    if taken:
+        ref, owner = next(iter(taken.items()))
+        raise StoreError(
+            f"{len(taken)} record(s) already belong to an identity, e.g. {ref} to {owner!r}; "
+            "merge or split identities instead"
+        )
+
+
+def _active(conn: Connection, identity_id: str) -> Identity:
+    identity = get_identity(conn, identity_id)
+    if identity.status != "active":
+        raise StoreError(f"identity {identity_id!r} is {identity.status}, not active")
+    return identity
+
+
+def _members_of(conn: Connection, ids: list[str]) -> dict[str, tuple[RecordRef, ...]]:
+    owned: dict[str, list[RecordRef]] = {}
+    for chunk in chunks(ids):
+        query = (
+            select(members)
+            .where(members.c.identity_id.in_(chunk))
+            .order_by(members.c.source, members.c.record_id)
+        )
+        for row in conn.execute(query):
+            owned.setdefault(row.identity_id, []).append((row.source, row.record_id))
+    return {identity_id: tuple(refs) for identity_id, refs in owned.items()}
+
+
+def _unique(refs: Iterable[RecordRef]) -> list[RecordRef]:
+    return list(dict.fromkeys((str(source), str(record_id)) for source, record_id in refs))
+
+
+def _listed(refs: Iterable[RecordRef]) -> list[list[str]]:
+    return [[source, record_id] for source, record_id in refs]
+
+
+def _identity(row: Any, owned: tuple[RecordRef, ...]) -> Identity:
+    return Identity(
+        id=row.id,
+        entity_type=row.entity_type,
+        status=row.status,
+        merged_into=row.merged_into,
+        created_at=row.created_at,
+        created_seq=row.created_seq,
+        members=owned,
+    )
+
+
+def surviving_identity(conn: Connection, identity_id: str) -> str:
+    """The id that now answers for ``identity_id``: itself, or the survivor it was merged into."""
+    identity = get_identity(conn, identity_id)
+    return identity.merged_into if identity.merged_into is not None else identity.id

@@ -1,0 +1,1 @@
+"""The Alembic migration environment of the store, shipped inside the package."""

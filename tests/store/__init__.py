@@ -1,0 +1,1 @@
+"""The store's tests, run on SQLite and on PostgreSQL."""
