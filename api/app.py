@@ -1,29 +1,61 @@
-"""Flask app factory: config in layers (defaults, ``LINKER_*`` environment, test overrides)."""
+"""Flask app factory: config in layers (defaults, ``LINKER_*`` environment, the caller's).
+
+``create_app()`` is what ``linker serve`` runs, and what a WSGI server imports in production
+(``gunicorn 'api.app:create_app()'``). Nothing heavy happens here: models load on first use.
+The store's work plugs in through the arguments: ``ready_checks`` for ``/readyz`` and
+``resources`` for the ``/v1`` blueprints (default ``api.resources.RESOURCES``).
+"""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Flask, jsonify
-from flask.typing import ResponseReturnValue
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.openapi import OpenAPI
 
-import linker
-from api.errors import register_error_handlers
+from api.errors import register_error_handlers, validation_problem
+from api.health import ReadyCheck, register_health
+from api.json_body import JsonProvider, JsonRequest
+from api.openapi import INFO, docs_blueprint, finish_spec
+from api.problems import ValidationProblem
+from api.resources import RESOURCES
+from api.v1 import build_v1
 
-DEFAULTS: dict[str, Any] = {"MAX_CONTENT_LENGTH": 10 * 1024 * 1024}
+DEFAULTS: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes of one request body; more is a 413
+    "CURSOR_KEY": "",  # keys the paging cursors' check (api.paging); set it in production
+}
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app; nothing heavy happens here (models load on first use)."""
-    app = Flask(__name__)
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    ready_checks: Mapping[str, ReadyCheck] | None = None,
+    resources: Iterable[APIBlueprint] | None = None,
+) -> OpenAPI:
+    """Build the app: probes, docs, the ``/v1`` resources, problem+json for every error."""
+    app = OpenAPI(
+        __name__,
+        static_folder=None,  # the docs page serves its own files; nothing else is static
+        info=INFO,
+        doc_ui=False,  # our own /docs and /v1/openapi.json (api.openapi)
+        validation_error_status=422,
+        validation_error_model=ValidationProblem,
+        validation_error_callback=validation_problem,
+    )
+    app.request_class = JsonRequest
+    app.json_provider_class = JsonProvider
+    app.json = JsonProvider(app)
     app.config.update(DEFAULTS)
     app.config.from_prefixed_env(prefix="LINKER")
-    app.config.update(overrides or {})
+    app.config.update(config or {})
+    # Responses are checked against their declared models in tests (a mismatch is a 500).
+    app.validate_response = bool(app.config.get("TESTING"))
+
     register_error_handlers(app)
-
-    @app.get("/v1/health")
-    def health() -> ResponseReturnValue:
-        return jsonify(status="ok", threshold=linker.DEFAULT_THRESHOLD, pid=os.getpid())
-
+    register_health(app, dict(ready_checks or {}))
+    app.register_blueprint(docs_blueprint(app))
+    app.register_api(build_v1(RESOURCES if resources is None else resources))
+    finish_spec(app)
     return app
