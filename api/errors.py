@@ -41,10 +41,15 @@ log = logging.getLogger(__name__)
 
 # Library errors to HTTP status; the library itself never knows status codes. The most
 # specific class wins (``UnknownComparatorError`` is a ``ConfigError``).
+# An error takes the status of its nearest class here (its own, else a parent's).
 STATUS_OF: dict[type[linker.LinkerError], int] = {
     linker.InputError: 422,
     linker.ConfigError: 400,
     linker.ModelError: 409,
+    linker.NotFoundError: 404,
+    linker.IdempotencyConflictError: 422,
+    linker.LeaseLostError: 409,
+    linker.StoreError: 503,
 }
 MAX_LISTED_ERRORS = 50  # a 10 MiB body can hold thousands of errors; the first 50 say enough
 EXTENSION_KEY = "linker.api"

@@ -8,9 +8,13 @@ from linker.cluster import cluster_pairs
 from linker.compare import COMPARATORS, Comparison, compare_pairs, person_comparisons
 from linker.errors import (
     ConfigError,
+    IdempotencyConflictError,
     InputError,
+    LeaseLostError,
     LinkerError,
     ModelError,
+    NotFoundError,
+    StoreError,
     UnknownComparatorError,
 )
 from linker.models import FellegiSunter, PairClassifier
@@ -28,14 +32,18 @@ __all__ = [
     "Comparison",
     "ConfigError",
     "FellegiSunter",
+    "IdempotencyConflictError",
     "InputError",
+    "LeaseLostError",
     "LinkerError",
     "ModelError",
+    "NotFoundError",
     "PairClassifier",
     "PrepareOptions",
     "RunResult",
     "Settings",
     "SourceTable",
+    "StoreError",
     "UnknownComparatorError",
     "block_pairs",
     "choose_rules",

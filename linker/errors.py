@@ -9,6 +9,11 @@
 - ``UnknownComparatorError``: a ``ConfigError`` for a comparator name that is not registered.
 - ``OutputError``: an output file cannot be written. Choose another path.
 - ``ModelError``: a model cannot be found, read or applied. Train one or pick another.
+- ``StoreError``: the database cannot be reached, is not at the expected revision, or refused a
+  write; the message says which and what to do. Its children: ``NotFoundError`` (a source,
+  record, identity, model version or job that is not stored), ``LeaseLostError`` (a worker
+  wrote to a job it no longer holds: stop working on it) and ``IdempotencyConflictError`` (an
+  idempotency key sent again with a different body).
 
 Row-level problems (one unparseable date, one malformed phone) are not exceptions: the value is
 treated as missing and reported as a reject.
@@ -70,3 +75,19 @@ class OutputError(LinkerError):
 
 class ModelError(LinkerError):
     """A model cannot be found, read or applied."""
+
+
+class StoreError(LinkerError):
+    """The database cannot be used for this; the message says why."""
+
+
+class NotFoundError(StoreError):
+    """The object named is not in the store."""
+
+
+class LeaseLostError(StoreError):
+    """The job's lease is held by another worker or has ended; stop working on the job."""
+
+
+class IdempotencyConflictError(StoreError):
+    """The idempotency key was already used for a request with a different body."""

@@ -4,9 +4,13 @@ the caller sent."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from flask_openapi3.blueprint import APIBlueprint
+from pydantic import BaseModel
 
+import linker
 from api.errors import api_state
 
 PERSON = {"entity_type": "person", "fields": {"given_name": "Jean", "family_name": "Dupont"}}
@@ -167,3 +171,29 @@ def test_unhandled_error_is_a_500_problem_counted_on_the_app(
 def test_head_of_a_problem_has_no_body(client) -> None:
     response = client.head("/v1/nowhere")
     assert response.status_code == 404 and response.get_data() == b""
+
+
+STORE_ERRORS = {
+    "not-found": (linker.NotFoundError("no identity 'x'"), 404),
+    "idempotency": (linker.IdempotencyConflictError("key reused with another body"), 422),
+    "lease": (linker.LeaseLostError("job 'j' is held by another worker"), 409),
+    "store": (linker.StoreError("database unreachable"), 503),
+}
+
+
+class StoreErrorPath(BaseModel):
+    kind: str
+
+
+store_errors = APIBlueprint("store_errors", __name__, url_prefix="/store-errors")
+
+
+@store_errors.get("/<kind>")
+def raise_store_error(path: StoreErrorPath) -> dict[str, Any]:
+    raise STORE_ERRORS[path.kind][0]
+
+
+@pytest.mark.parametrize("kind", sorted(STORE_ERRORS))
+def test_store_errors_are_mapped_by_their_nearest_class(make_app, assert_problem, kind) -> None:
+    client = make_app(resources=(store_errors,)).test_client()
+    assert_problem(client.get(f"/v1/store-errors/{kind}"), STORE_ERRORS[kind][1])
