@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from linker.engines import DEFAULT_SPARK_MASTER
-from linker.errors import ConfigError, InputError, LinkerError
+from linker.errors import ConfigError, InputError, LinkerError, ModelError
 from linker.io import (
     check_output_paths,
     read_id_pairs,
@@ -29,10 +29,17 @@ from linker.io import (
     read_table,
     write_outputs,
 )
+from linker.job_commands import add_job_commands, run_job_command
 from linker.models import PairClassifier
-from linker.models.choice import default_model_dir, read_manifest
+from linker.models.choice import default_model_dir, default_model_stale, read_manifest
 from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import FellegiSunter
+from linker.models.freshness import (
+    TRAINING_FILES,
+    default_training_pairs,
+    stale_reason,
+    training_provenance,
+)
 from linker.pipeline import train_features
 from linker.prepare import PrepareOptions, parse_map_option
 from linker.prepare.dates import DATE_ORDERS
@@ -44,10 +51,8 @@ from linker.world_input import ENTITY_TYPES
 
 T = TypeVar("T")
 
-DEFAULT_TRAINING_PAIRS = (
-    Path("training_data/person_pairs.jsonl.gz"),
-    Path("training_data/person_name_pairs.jsonl.gz"),
-)
+# The repository's training_data/ files, found from any working directory.
+DEFAULT_TRAINING_PAIRS = default_training_pairs()
 
 
 # The option that sets each setting a library error may name (``LinkerError.setting``).
@@ -59,6 +64,7 @@ SETTING_OPTIONS = {
     "engine": "--engine",
     "threshold": "--threshold",
     "entity": "--entity",
+    "agency": "--agency",
 }
 
 
@@ -223,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         help="labelled pairs, JSON Lines; repeat for several files (default: "
-        + " and ".join(str(p) for p in DEFAULT_TRAINING_PAIRS)
+        + " and ".join(f"training_data/{name}" for name in TRAINING_FILES)
         + ")",
     )
     train_cmd.add_argument(
@@ -234,6 +240,18 @@ def build_parser() -> argparse.ArgumentParser:
     train_cmd.add_argument("--ignore", default="")
     train_cmd.add_argument("--date-order", choices=DATE_ORDERS)
     train_cmd.add_argument("--region", type=_region, default="FR")
+    train_cmd.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="train only if the model there is missing, stale (another linker version) or "
+        "learnt from other files than these (make run uses it)",
+    )
+    train_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="with INPUT --truth: save the model even if its cross-validated AUC is below 0.6 "
+        "or below the unsupervised model's on the same pairs",
+    )
     train_cmd.add_argument("--quiet", action="store_true")
 
     pairs_cmd = commands.add_parser(
@@ -279,6 +297,26 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("--scores", type=Path, help="CSV left_id,right_id,match_probability")
     eval_cmd.add_argument("--out-dir", type=Path, help="write summary.md and plots here")
     eval_cmd.add_argument("--debug", action="store_true")
+
+    db_cmd = commands.add_parser(
+        "db", help="the store's database (LINKER_DATABASE_URL, default a SQLite file)"
+    )
+    db_actions = db_cmd.add_subparsers(dest="db_command", required=True)
+    for action, text in (
+        ("upgrade", "create or upgrade the schema to the latest revision"),
+        ("current", "show the database and the revision it is at"),
+    ):
+        db_actions.add_parser(action, help=text).add_argument("--debug", action="store_true")
+
+    serve_cmd = commands.add_parser(
+        "serve", help="run the web API on Werkzeug's development server (docs/api.md)"
+    )
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)"
+    )
+    serve_cmd.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    serve_cmd.add_argument("--debug", action="store_true")
+    add_job_commands(commands, _region)
     return parser
 
 
@@ -373,14 +411,23 @@ def _run_tables(
             f"{len(done.rejects)} value(s) rejected and treated as missing"
             + ("" if args.rejects else " (list them with --rejects)")
         )
+    if len(done.notes):
+        by_column = done.notes.groupby("column").size()
+        console.say(
+            f"{len(done.notes)} value(s) kept with a note ("
+            + ", ".join(f"{column}: {n}" for column, n in by_column.items())
+            + ")"
+            + ("" if args.rejects else " (list them with --rejects)")
+        )
     if distinct_path:
         console.say(_reviewer_summary(distinct_path, done.outcome.stats["clustering"]))
     outputs: dict[Path, pd.DataFrame | str] = {args.out: done.result}
     if args.scores:
         with timer.stage("scores_output"):  # with --explain: the features compared again
             outputs[args.scores] = done.scores(explain=args.explain)
-    if args.rejects:
-        outputs[args.rejects] = done.rejects
+    if args.rejects:  # the notes follow the rejects, their reason prefixed with "kept: "
+        notes = done.notes.assign(reason="kept: " + done.notes["reason"].astype(str))
+        outputs[args.rejects] = pd.concat([done.rejects, notes], ignore_index=True)
     if args.stats:
         stats = done.stats()
         stats["timings"] = {**timer.seconds, **stats["timings"]}
@@ -401,12 +448,31 @@ def _reviewer_summary(path: Path, clustering: dict[str, int]) -> str:
     return message
 
 
+def _up_to_date(directory: Path, training: list[Path], console: Console) -> bool:
+    """For ``--if-stale``: whether the model in ``directory`` is current and learnt from
+    ``training`` as the files are now (then it is kept, and said so)."""
+    manifest = directory / "manifest.json"
+    if not manifest.exists() or read_manifest(manifest).get("kind") != "trained":
+        return False
+    reason = stale_reason(read_manifest(manifest), directory, training)
+    if reason:
+        console.say(f"{reason}: training again")
+        return False
+    console.say(f"the trained model at {directory} is up to date; not trained again")
+    return True
+
+
 def _train(args: argparse.Namespace, console: Console) -> int:
     if args.input is None:
         return _train_from_pairs(args, console)
     if args.truth is None:
         raise ConfigError("train INPUT needs --truth TRUTH.csv (or give --pairs instead)")
     from linker import evaluate
+    from linker.training_check import check_training
+
+    directory = args.model_dir or default_model_dir()
+    if args.if_stale and _up_to_date(directory, [args.input, args.truth], console):
+        return 0
 
     settings = replace(_settings(args), model="unsupervised")
     tables = read_sources([args.input], settings, console.say)
@@ -417,11 +483,30 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     truth = evaluate.read_truth(args.truth)
     features, labels = train_features(prepared, truth, settings)
     model = PairClassifier().fit(features, labels)
-    directory = args.model_dir or default_model_dir()
-    manifest = model.save(directory, {"columns": plan.as_dict(), "fields": plan.fields})
+    check = check_training(model.metrics_["cv_roc_auc"], prepared, truth, settings)
+    problem = check.problem()
+    if problem and not args.force:
+        raise ModelError(
+            f"{problem}: not saved; check that {args.truth} gives the entities of "
+            f"{args.input}'s records, or give --force to save the model anyway"
+        )
+    if problem:  # shown even with --quiet: a doubtful model is now the one runs may use
+        print(f"linker: warning: {problem}; saved anyway (--force)", file=sys.stderr)
+    extra = {
+        "columns": plan.as_dict(),
+        "fields": plan.fields,
+        "unsupervised_auc": check.unsupervised_auc,
+        **training_provenance([args.input, args.truth], default=False),
+    }
+    manifest = model.save(directory, extra)
+    versus = (
+        ""
+        if check.unsupervised_auc is None
+        else f" (unsupervised model on the same pairs: {check.unsupervised_auc:.4f})"
+    )
     console.say(
         f"trained on {len(labels)} pairs ({int(labels.sum())} matches); "
-        f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}; saved {manifest}"
+        f"cross-validated AUC {model.metrics_['cv_roc_auc']:.4f}{versus}; saved {manifest}"
     )
     return 0
 
@@ -433,10 +518,16 @@ def _train_from_pairs(args: argparse.Namespace, console: Console) -> int:
     for path in pairs:
         if not path.exists():
             raise ConfigError(f"no labelled pairs at {path}: give --pairs or INPUT --truth")
+    directory = args.model_dir or default_model_dir()
+    if args.if_stale and _up_to_date(directory, pairs, console):
+        return 0
     options = PrepareOptions(date_order=args.date_order, region=args.region)
     model, features, fields = train_from_pairs(pairs, options)
-    directory = args.model_dir or default_model_dir()
-    extra = {"training_pairs": [str(p) for p in pairs], "fields": fields}
+    extra = {
+        "training_pairs": [str(p) for p in pairs],
+        "fields": fields,
+        **training_provenance(pairs, default=not args.pairs),
+    }
     manifest = model.save(directory, extra)
     names = ", ".join(str(p) for p in pairs)
     console.say(
@@ -456,6 +547,11 @@ def _compare_pairs(args: argparse.Namespace, console: Console) -> int:
     pairs = from_side_columns(table.frame, str(args.pairs))
     path = default_model_dir(args.entity) if args.model == "auto" else Path(args.model)
     trained = path.exists() and read_manifest(path).get("kind") == "trained"
+    stale = (
+        default_model_stale(path / "manifest.json") if trained and args.model == "auto" else None
+    )
+    if stale:
+        raise ModelError(stale, setting="model")
     if not trained and (args.entity == "person" or args.model != "auto"):
         raise ConfigError(
             f"compare-pairs scores {args.entity} pairs with a trained model and there is none "
@@ -586,6 +682,45 @@ def _evaluate_world(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    # Imported here: the file-to-file commands never load SQLAlchemy.
+    from linker.store import Store, head_revision
+
+    store = Store.open(check=False)
+    try:
+        if args.db_command == "upgrade":
+            print(f"database: {store.url}\nrevision: {store.upgrade()} (latest)")
+            return 0
+        revision, head = store.revision(), head_revision()
+        state = "latest" if revision == head else f"latest is {head}: run linker db upgrade"
+        print(f"database: {store.url}\nrevision: {revision or 'none'} ({state})")
+        return 0
+    finally:
+        store.close()
+
+
+def _port(text: str) -> int:
+    """A TCP port number for ``--port``."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1 to 65535)")
+    return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the API until Ctrl-C; production runs it under a WSGI server (docs/api.md)."""
+    # Imported here: the file-to-file commands never load Flask.
+    from werkzeug.serving import run_simple
+
+    from api import create_app
+
+    app = create_app()
+    try:
+        run_simple(args.host, args.port, app, threaded=True)
+    except SystemExit as exc:  # Werkzeug said why it cannot listen (port taken, no such address)
+        return 2 if exc.code else 0
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``linker`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -599,6 +734,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare_pairs(args, console)
         if args.command == "generate":
             return _generate(args)
+        if args.command == "db":
+            return _db(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command in ("ingest", "worker"):
+            return run_job_command(args, console)
         return _run(args, console)
     except LinkerError as exc:
         option = SETTING_OPTIONS.get(exc.setting or "")

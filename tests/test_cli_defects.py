@@ -344,3 +344,18 @@ def test_a_file_whose_columns_make_no_blocking_key_gives_one_cluster_per_record(
     clusters = rows_of(out)
     assert len(clusters) == len(lines) - 1
     assert all(row["cluster_id"] == row["record_id"] for row in clusters)
+
+
+def test_a_phone_kept_as_its_digits_is_said_and_listed_with_the_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 555-0142 fits no French numbering plan: kept as a digits key, with a note the user sees.
+    lines = [f"{HEADER},phone", *(f"{row},06 12 34 56 7{n}" for n, row in enumerate(ROWS))]
+    lines[1] = f"{ROWS[0]},555-0142"
+    path = write(tmp_path / "people.csv", lines)
+    rejects = tmp_path / "rejects.csv"
+    argv = ["dedupe", str(path), "--out", str(tmp_path / "o.csv"), "--rejects", str(rejects)]
+    assert cli.main([*argv, "--model", "unsupervised"]) == 0
+    assert "1 value(s) kept with a note (phone: 1)" in capsys.readouterr().err
+    (noted,) = [r for r in rows_of(rejects) if r["reason"].startswith("kept: ")]
+    assert (noted["row"], noted["column"], noted["value"]) == ("2", "phone", "555-0142")

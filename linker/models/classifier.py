@@ -1,8 +1,9 @@
 """Supervised pair classifier: calibrated gradient boosting over the feature frame.
 
 Trained from labelled pairs; persisted as a JSON manifest (feature names, versions, threshold,
-training-data hash, metrics), the fitted estimator in skops format (loaded with an explicit
-list of trusted types: ``load_estimator``) and its trees as plain arrays
+training-data hash, metrics, the linker version that wrote it: ``linker.models.freshness``),
+the fitted estimator in skops format (loaded with an explicit list of trusted types:
+``load_estimator``) and its trees as plain arrays
 (``linker.models.trees``), which scoring and explanations walk in numpy without importing
 scikit-learn or skops. Pickle is never used.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 
 from linker.errors import ModelError
 from linker.models.choice import read_manifest
+from linker.models.freshness import project_version
 from linker.models.trees import TreeArrays
 
 # scikit-learn and skops are imported inside the methods that need them: importing linker
@@ -180,6 +182,7 @@ class PairClassifier:
             "metrics": self.metrics_,
             "platt": {"scale": self.scale_, "shift": self.shift_},
             "training_data_sha256": self.training_hash_,
+            "linker_version": project_version(),  # a model of another version is stale
             "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
             "estimator_file": ESTIMATOR,
             "trees_file": TREES,

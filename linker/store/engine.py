@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from linker.home import linker_home
 from linker.store.errors import StoreError
 from linker.store.types import dump_json
 
@@ -31,9 +31,7 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 def default_database_path() -> Path:
     """The SQLite file used when no database is configured: ``linker.db`` in ``$LINKER_HOME``,
     else in the per-user data directory (where the default model lives too)."""
-    home = os.environ.get("LINKER_HOME")
-    base = Path(home) if home else Path(platformdirs.user_data_dir("linker", appauthor=False))
-    return base / "linker.db"
+    return linker_home() / "linker.db"
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> URL:
