@@ -158,6 +158,24 @@ def test_link_fits_the_same_model_and_pairs_across_sources_only(spark: SparkSess
     pd.testing.assert_frame_equal(link(on_spark, 0.5, False), link(local, 0.5, False))
 
 
+def test_mixed_name_layouts_score_the_same(spark: SparkSession) -> None:
+    """A full name made from given + family travels to the workers with its marker: a file
+    where some records hold only a full name scores on Spark as it does locally."""
+    records, _ = generate_people(3_000, seed=9)
+    full_only = records.index[::3]
+    records["full_name"] = None
+    records.loc[full_only, "full_name"] = (
+        records.loc[full_only, "given_name"] + " " + records.loc[full_only, "surname"]
+    )
+    records.loc[full_only, ["given_name", "surname"]] = None
+    prepared = prepare(("people", records))
+    settings = Settings(model="unsupervised")
+    local = score_pairs(prepared, settings)
+    on_spark = score_pairs_on_spark(spark, prepared, settings)
+    np.testing.assert_array_equal(on_spark.blocking.left, local.blocking.left)
+    assert np.max(np.abs(on_spark.probability - local.probability)) <= 1e-9
+
+
 def test_trained_classifier_gives_the_same_scores(spark: SparkSession, tmp_path: Path) -> None:
     """A trained model is shipped to the tasks as its files and loaded there, not refitted."""
     records, truth = generate_people(3_000, seed=11)

@@ -40,6 +40,7 @@ KEY_COLUMNS: dict[str, bool] = {
     "documents": True,
     "ibans": True,
     "aliases": True,
+    "name_forms_ph": True,  # the full name's and each alias's: a name meets an alias
     "ibans_key": True,  # bank part and last digits: a masked IBAN meets the full one
     # companies
     "registration": True,  # SIREN (of a SIREN, SIRET or VAT number) or a foreign number
@@ -61,6 +62,7 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "family_name_ph": ("family_name",),
     "names_sorted_ph": ("given_name", "family_name", "full_name"),
     "full_name_ph": ("full_name", "given_name", "family_name"),
+    "name_forms_ph": ("full_name", "given_name", "family_name", "aliases"),
     "father_name_ph": ("father_name",),
     "ibans_key": ("ibans",),
     "names_key": ("names", "name_weighted"),

@@ -12,16 +12,18 @@ pair positions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from linker.compare.codes import best_token_sort
 from linker.compare.comparators import COMPARATORS, PRESENT_COMPARATORS
 from linker.compare.names import NAME_ALIGNMENT_OUTPUTS, name_alignment
 from linker.errors import ConfigError, UnknownComparatorError
+from linker.prepare.names import FULL_NAME_WRITTEN
 from linker.specs import known_keys
 
 SHORT_NAMES = {
@@ -70,6 +72,14 @@ class Comparison:
     identifier: bool = False
     output: str | None = None  # which output of a multi-output comparator
     supervised_only: bool = False  # a feature for the trained model, not for Fellegi-Sunter
+    # A column marking the records that wrote the compared value themselves (the others had
+    # it made from other fields): a pair where neither did is missing, since two made-up
+    # values repeat what the comparisons of their parts already say.
+    written: str | None = None
+    # A list column of other names of each record (aliases): a token-sort value is also
+    # compared with each of the other record's, and the best similarity is kept. Two aliases
+    # are not compared here: their own comparison does that.
+    forms: str | None = None
 
     def __post_init__(self) -> None:
         if self.comparator in MULTI_COMPARATORS:
@@ -81,6 +91,11 @@ class Comparison:
             raise UnknownComparatorError(f"unknown comparator {self.comparator!r}; known: {known}")
         if not self.levels or list(self.levels) != sorted(self.levels, reverse=True):
             raise ConfigError(f"levels of {self.left!r} must be non-empty and descending")
+        if self.forms is not None and (self.comparator != "token_sort" or self.crossed):
+            raise ConfigError(
+                f"comparison of {self.left!r}: other forms ({self.forms!r}) apply to a "
+                f"token_sort comparison of one column, not {self.comparator}"
+            )
 
     @property
     def crossed(self) -> bool:
@@ -100,6 +115,8 @@ class Comparison:
             "identifier": self.identifier,
             "output": self.output,
             "supervised_only": self.supervised_only,
+            "written": self.written,
+            "forms": self.forms,
         }
 
     @classmethod
@@ -110,6 +127,13 @@ class Comparison:
             return cls(**values)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"comparison {data!r}: {exc}") from exc
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every records column the comparison reads (its ``written`` marker and ``forms``
+        included)."""
+        sides = (self.left, self.right, self.written, self.forms)
+        return tuple(dict.fromkeys(c for c in sides if c))
 
     @property
     def name(self) -> str:
@@ -132,8 +156,20 @@ _FIELD_COMPARISONS: dict[str, list[Comparison]] = {
     "given_name": [Comparison("given_name", "jaro_winkler", NAME_LEVELS, group="name")],
     "family_name": [Comparison("family_name", "jaro_winkler", NAME_LEVELS, group="name")],
     # In the name group: a full name mostly repeats the given and family names, and read
-    # jointly with them it counts once.
-    "full_name": [Comparison("full_name", "token_sort", (1.0, 0.9, 0.75), group="name")],
+    # jointly with them it counts once. A record without one of its own has one made from
+    # its given and family names (``fill_full_names``), so a full name meets given + family
+    # names here; two made-up ones are not compared (``written``): the pair's given and
+    # family names are.
+    "full_name": [
+        Comparison(
+            "full_name",
+            "token_sort",
+            (1.0, 0.9, 0.75),
+            group="name",
+            written=FULL_NAME_WRITTEN,
+            forms="aliases",
+        )
+    ],
     "aliases": [Comparison("aliases", "shared_item", (1.0,))],
     "father_name": [Comparison("father_name", "jaro_winkler", NAME_LEVELS)],
     "mother_name": [Comparison("mother_name", "jaro_winkler", NAME_LEVELS)],
@@ -242,13 +278,22 @@ class EncodedColumn:
         return self.keyed[key]
 
 
+def compared_columns(comparisons: list[Comparison], available: Collection[str]) -> list[str]:
+    """The records columns that ``comparisons`` read, sorted: each side, and the ``written``
+    marker and ``forms`` column of those that have them when ``available`` holds them (a
+    frame without them had no value made up, or no other forms: see ``compare_pairs``).
+    An engine that ships records to workers ships these columns."""
+    columns = {column for c in comparisons for column in c.columns}
+    optional = {m for c in comparisons for m in (c.written, c.forms) if m}
+    return sorted(columns - {column for column in optional if column not in available})
+
+
 def encode_records(
     records: pd.DataFrame, comparisons: list[Comparison]
 ) -> dict[str, EncodedColumn]:
-    """Encode, once per run, every column the comparisons read."""
-    columns = {c.left for c in comparisons} | {c.right or c.left for c in comparisons}
+    """Encode, once per run, every column the comparisons read (``compared_columns``)."""
     encoded = {}
-    for column in sorted(columns):
+    for column in compared_columns(comparisons, records.columns):
         codes, values = pd.factorize(records[column])
         encoded[column] = EncodedColumn(codes.astype(np.int32), np.asarray(values))
     return encoded
@@ -323,4 +368,31 @@ def compare_pairs(
             )
             block[row] = np.nan
             block[row, present] = compare(values_l[rows_l], values_r[rows_r])[inverse]
+        if comparison.written in encoded:
+            marks = encoded[comparison.written].codes
+            block[row, (marks[left] < 0) & (marks[right] < 0)] = np.nan
+        if comparison.forms in encoded:
+            value, forms = encoded[comparison.left], encoded[comparison.forms]
+            block[row] = np.fmax(
+                block[row],
+                np.fmax(
+                    _against_forms(value, forms, value.codes[left], forms.codes[right]),
+                    _against_forms(value, forms, value.codes[right], forms.codes[left]),
+                ),
+            )
     return pd.DataFrame(block.T, columns=names, copy=False)
+
+
+def _against_forms(
+    value: EncodedColumn, forms: EncodedColumn, code_value: np.ndarray, code_forms: np.ndarray
+) -> np.ndarray:
+    """Per pair, the best token-sort similarity of one record's value with the other
+    record's forms (NaN where either is missing); once per distinct pair of values."""
+    out = np.full(len(code_value), np.nan)
+    present = (code_value >= 0) & (code_forms >= 0)
+    if present.any():
+        width = len(forms.values) + 1
+        rows_v, rows_f, inverse = _distinct_pairs(code_value[present], code_forms[present], width)
+        best = best_token_sort(value.values[rows_v], forms.values[rows_f])
+        out[present] = best[inverse]
+    return out

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from linker.compare import Comparison, compare_pairs
+from linker.compare.features import compared_columns
 from linker.errors import ModelError
 from linker.models import PairClassifier, levels_of
 from linker.models.choice import ModelChoice, read_manifest
@@ -51,17 +52,13 @@ def score_candidates(
     turns the EM sample's pairs into the EM sessions (``linker.pipeline.em_sessions``)."""
     joined = _with_record_columns(pairs, records, comparisons)
     if model.kind == "trained" and model.path is not None:
-        scores, stats = _score_trained(joined, comparisons, model.path)
+        scores, stats = _score_trained(joined, records, comparisons, model.path)
     else:
         scores, stats = _score_unsupervised(
             joined, records, comparisons, settings, model.path, sessions_of
         )
     stats["reason"] = model.reason
     return scores, stats
-
-
-def _compared_columns(comparisons: list[Comparison]) -> list[str]:
-    return sorted({c.left for c in comparisons} | {c.right or c.left for c in comparisons})
 
 
 def _with_record_columns(
@@ -73,7 +70,7 @@ def _with_record_columns(
     """
     from pyspark.sql import functions as F
 
-    columns = _compared_columns(comparisons)
+    columns = compared_columns(comparisons, records.columns)
     frame = records[columns].set_axis([f"c{i}" for i in range(len(columns))], axis=1)
     frame.insert(0, "position", np.arange(len(records), dtype=np.int64))
     table = pairs.sparkSession.createDataFrame(frame, _schema_of(frame))
@@ -227,13 +224,13 @@ def _classifier_from_files(files: dict[str, bytes]) -> PairClassifier:
 
 
 def _score_trained(
-    joined: DataFrame, comparisons: list[Comparison], path: Path
+    joined: DataFrame, records: pd.DataFrame, comparisons: list[Comparison], path: Path
 ) -> tuple[Scores, dict[str, Any]]:
     model = PairClassifier.load(path)  # on the driver first: a bad file fails before Spark work
     files = joined.sparkSession.sparkContext.broadcast(_classifier_files(path))
     score = partial(
         _score_chunks_classifier,
-        columns=_compared_columns(comparisons),
+        columns=compared_columns(comparisons, records.columns),
         comparisons=comparisons,
         files=files,
     )
@@ -252,7 +249,7 @@ def _score_unsupervised(
     """Fellegi-Sunter: a fitted manifest is applied in one pass; otherwise the levels are
     computed and kept, their patterns counted, the model fitted once on the driver, and the
     kept levels scored with it."""
-    columns = _compared_columns(comparisons)
+    columns = compared_columns(comparisons, records.columns)
     context = joined.sparkSession.sparkContext
     if path is not None:
         no_levels = np.empty((0, len(comparisons)), dtype=np.int8)

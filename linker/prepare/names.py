@@ -229,6 +229,30 @@ def _family_last(value: str) -> str:
     return value
 
 
+def split_full_name(value: str) -> tuple[str, str] | None:
+    """``(given, family)`` of a full name that marks its family name, else ``None``.
+
+    Two marks tell the family name apart: a single comma after it (``Dupont, Jean``, the
+    order of registers and directories) and capitals in a string that mixes cases (``DUPONT
+    Jean``, ``Jean DUPONT``, ``Jean-Pierre DE LA FONTAINE``: the French convention; initials
+    such as ``J-P`` are not capitals). Without a mark (``Jean Dupont``, ``JEAN DUPONT``) the
+    split is a guess, so none is made: the sorted-token full name compares such names in
+    any order.
+    """
+    if "," in value:
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) == 2 and all(any(c.isalpha() for c in p) for p in parts):
+            return parts[1], parts[0]
+        return None
+    words = value.split()
+    if any(c.isdigit() for c in value):
+        return None  # A1 for Al: a typo, not capitals
+    upper = [w for w in words if _in_capitals(w)]
+    if upper and len(upper) < len(words):
+        return " ".join(w for w in words if not _in_capitals(w)), " ".join(upper)
+    return None
+
+
 def is_placeholder(value: str) -> bool:
     return normalise_one(value) in PLACEHOLDERS
 
@@ -310,6 +334,9 @@ def value_rarity(values: pd.Series) -> pd.Series:
 
 
 CHAIN_FIELDS = ("full_name", "given_name", "father_name", "family_name")
+# Marks the records whose full name is their own: the others may have one made from their
+# given and family names (``linker.prepare.records.fill_full_names``).
+FULL_NAME_WRITTEN = "full_name_written"
 
 
 def without_placeholders(clean: pd.Series) -> pd.Series:

@@ -6,6 +6,13 @@ unmapped column becomes a generic column ``x_<name>`` of a guessed kind (text, c
 date). Row-level problems become rejects; the row is kept and the bad value is missing. A value kept
 in a second reading (a phone number outside the default region, kept as its digits) gets a
 note instead. List cells split on the separators of their field (``linker.prepare.lists``).
+
+Names come in two layouts, one ``full_name`` or given + family names. A full name that marks
+its family name (capitals, a comma) also gives the split names, in a source that has them for
+other records. Once the sources are stacked, a record without a full name of its own has one
+made from its split names (``fill_full_names``, marked apart by ``full_name_written``), so
+that the full name and its phonetic key meet either layout; with aliases, ``name_forms_ph``
+lets a name meet the same name written as another record's alias.
 """
 
 from __future__ import annotations
@@ -37,12 +44,19 @@ from linker.prepare.identifiers import (
     phone_fallback,
 )
 from linker.prepare.lists import LIST_RULES, split_items
-from linker.prepare.names import add_name_columns, add_rarity_columns, without_placeholders
+from linker.prepare.names import (
+    FULL_NAME_WRITTEN,
+    add_name_columns,
+    add_rarity_columns,
+    split_full_name,
+    without_placeholders,
+)
 from linker.prepare.text import (
     map_distinct,
     normalise_one,
     normalise_text,
     phonetic_key,
+    phonetic_one,
     sorted_tokens,
 )
 from linker.specs import flat_from_dict, flat_to_dict
@@ -171,6 +185,7 @@ def prepare_records(
         elif canonical == "full_name":
             out["full_name"] = sorted_tokens(normalise_text(values))
             out["full_name_ph"] = phonetic_key(out["full_name"])
+            out[FULL_NAME_WRITTEN] = _flag(out["full_name"].notna())
         elif canonical == "aliases":
             out["aliases"] = map_distinct(values, _normalise_aliases)
         elif canonical == "postcode":
@@ -198,9 +213,14 @@ def prepare_records(
             reject(column, values, items.reasons)
             note(column, values, items.notes)
 
+    full_columns = [column for column, canonical in mapping.items() if canonical == "full_name"]
+    if full_columns and {"given_name", "family_name"} <= set(mapping.values()):
+        # Only where the source has split names for other records: elsewhere the full name
+        # alone is compared, and new fields would change every pair's comparisons.
+        _recover_given_family(out, raw[full_columns[-1]])
     if "given_name" in out and "family_name" in out:
         # Both names in alphabetical order: a first/last swap gives the same key.
-        out["names_sorted_ph"] = _words_of_both(out["given_name_ph"], out["family_name_ph"])
+        out["names_sorted_ph"] = _sorted_words([out["given_name_ph"], out["family_name_ph"]])
 
     if options.name_features:
         add_name_columns(out, raw, mapping)
@@ -247,21 +267,90 @@ def _normalise_aliases(cell: object) -> str | None:
     return LIST_SEPARATOR.join(kept) or None
 
 
-def _words_of_both(first: pd.Series, second: pd.Series) -> pd.Series:
-    """The words of two columns together in alphabetical order, None when neither has any;
-    worked out once per distinct pair of values."""
-    codes_first, values_first = pd.factorize(first)
-    codes_second, values_second = pd.factorize(second)
-    # Codes shifted by one: a missing value (code -1) reads the empty string put first.
-    texts_first = np.concatenate([[""], np.asarray(values_first, dtype=object)])
-    texts_second = np.concatenate([[""], np.asarray(values_second, dtype=object)])
-    width = len(texts_second)
-    pairs, distinct = pd.factorize((codes_first + 1).astype(np.int64) * width + codes_second + 1)
+def _sorted_words(columns: list[pd.Series]) -> pd.Series:
+    """The words of several columns together in alphabetical order, None when none has any;
+    worked out once per distinct tuple of values."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    codes: list[np.ndarray] = []
+    texts: list[np.ndarray] = []
+    for column in columns:
+        column_codes, values = pd.factorize(column)
+        # Codes shifted by one: a missing value (code -1) reads the empty string put first.
+        codes.append(column_codes + 1)
+        texts.append(np.concatenate([[""], np.asarray(values, dtype=object)]))
+        # Re-densified after each column, so the combined key never overflows.
+        key = pd.factorize(key * len(texts[-1]) + codes[-1])[0].astype(np.int64)
+    inverse = pd.factorize(key)[0]
+    first = np.unique(inverse, return_index=True)[1]  # a row of each distinct tuple
     words = [
-        " ".join(sorted(f"{a} {b}".split())) or None
-        for a, b in zip(texts_first[distinct // width], texts_second[distinct % width], strict=True)
+        " ".join(sorted(" ".join(t[c[row]] for t, c in zip(texts, codes, strict=True)).split()))
+        or None
+        for row in first
     ]
-    return pd.Series(np.array(words, dtype=object)[pairs], index=first.index, dtype=object)
+    return pd.Series(np.array(words, dtype=object)[inverse], index=columns[0].index, dtype=object)
+
+
+def _flag(present: pd.Series) -> pd.Series:
+    """``"yes"`` where ``present``, missing elsewhere: a marker column that factorises to a
+    code only where it holds (a string, as every prepared text column, so that an engine can
+    ship it as one)."""
+    flags = np.full(len(present), None, dtype=object)
+    flags[present.to_numpy(dtype=bool)] = "yes"
+    return pd.Series(flags, index=present.index, dtype=object)
+
+
+def _recover_given_family(out: pd.DataFrame, full: pd.Series) -> None:
+    """Given and family names from the full names that mark the family name (capitals, a
+    comma: ``split_full_name``), on the records without a given or family name of their own."""
+    split = map_distinct(full.reset_index(drop=True), lambda v: split_full_name(str(v)))
+    rows = split.notna().to_numpy() & out["given_name"].isna().to_numpy()
+    rows &= out["family_name"].isna().to_numpy()
+    if not rows.any():
+        return
+    for position, name in enumerate(("given_name", "family_name")):
+        found = pd.Series([parts[position] for parts in split[rows]], dtype=object)
+        clean = without_placeholders(normalise_text(found))
+        values = out[name].copy()
+        values[rows] = clean.to_numpy()
+        out[name] = values
+        out[f"{name}_ph"] = phonetic_key(values)
+
+
+def fill_full_names(frame: pd.DataFrame) -> None:
+    """Give the records without a full name of their own one made of their given, father's
+    and family names (sorted words, as a written full name is), with its phonetic key, when
+    the stack has a ``full_name`` column: a full name is then compared and blocked on
+    whichever layout each side has. ``FULL_NAME_WRITTEN`` still marks the written ones, so
+    that two made-up full names are not compared (their parts already are)."""
+    if "full_name" not in frame:
+        return
+    if FULL_NAME_WRITTEN not in frame:
+        frame[FULL_NAME_WRITTEN] = _flag(frame["full_name"].notna())
+    parts = [frame[c] for c in ("given_name", "father_name", "family_name") if c in frame]
+    missing = frame["full_name"].isna().to_numpy()
+    if not parts or not missing.any():
+        return
+    made = _sorted_words([part[missing] for part in parts])
+    full = frame["full_name"].astype(object).to_numpy(copy=True)
+    full[missing] = made.to_numpy()
+    frame["full_name"] = pd.Series(full, index=frame.index, dtype=object)
+    frame["full_name_ph"] = phonetic_key(frame["full_name"])
+
+
+def add_alias_keys(frame: pd.DataFrame) -> None:
+    """``name_forms_ph``: the phonetic keys of a record's full name and of each of its
+    aliases, as a list, when the stack has aliases: a blocking key on which a name meets
+    the same name written as another record's alias."""
+    if "aliases" not in frame or frame["aliases"].isna().all() or "full_name" not in frame:
+        return
+    both = frame["full_name"].fillna("").astype(str) + LIST_SEPARATOR
+    both += frame["aliases"].fillna("").astype(str)
+    frame["name_forms_ph"] = map_distinct(both, _name_forms_key)
+
+
+def _name_forms_key(value: str) -> str | None:
+    names = [" ".join(sorted(n.split())) for n in value.split(LIST_SEPARATOR)]
+    return LIST_SEPARATOR.join(dict.fromkeys(phonetic_one(n) for n in names if n)) or None
 
 
 def _is_short_text(values: pd.Series) -> bool:
@@ -278,9 +367,17 @@ def _is_short_text(values: pd.Series) -> bool:
 def stack_records(parts: list[PreparedRecords]) -> PreparedRecords:
     """Stack prepared sources into one records frame (linking = deduplicating the stack);
     rarities are measured over the whole stack."""
-    frame = add_rarity_columns(pd.concat([p.frame for p in parts], ignore_index=True))
-    frame = add_company_weights(frame)
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
     fields = sorted({f for p in parts for f in p.fields})
+    names = {"given_name", "family_name"} & set(fields)
+    if "aliases" in fields and "full_name" not in frame and names:
+        # The full name is where a name meets the other record's aliases: made for all.
+        frame["full_name"] = pd.Series(None, index=frame.index, dtype=object)
+        fields = sorted({*fields, "full_name"})
+    fill_full_names(frame)
+    add_alias_keys(frame)
+    frame = add_rarity_columns(frame)
+    frame = add_company_weights(frame)
     generic: dict[str, str] = {}
     for part in parts:
         generic.update(part.generic)
