@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -235,6 +235,49 @@ def fail_job(
         {
             "state": "failed",
             "errors": [*job.errors, {**without_nan(dict(error)), "attempt": job.attempts}],
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": now,
+        },
+    )
+    return get_job(conn, job_id)
+
+
+def add_job_errors(
+    conn: Connection,
+    now: datetime,
+    job_id: str,
+    worker: str,
+    errors: Sequence[Mapping[str, Any]],
+) -> Job:
+    """Append problems found while the job runs (e.g. rejected rows), the job still running.
+
+    Each entry gets the attempt that found it. The caller writes them in the same transaction
+    as the chunk result that records them, so a redo that skips the chunk does not add them
+    twice.
+    """
+    job = get_job(conn, job_id)
+    found = [{**without_nan(dict(error)), "attempt": job.attempts} for error in errors]
+    _update_held(conn, now, job_id, worker, {"errors": [*job.errors, *found], "updated_at": now})
+    return get_job(conn, job_id)
+
+
+def release_job(conn: Connection, now: datetime, job_id: str, worker: str) -> Job:
+    """Hand a running job back to the queue (a worker stopping cleanly between chunks).
+
+    The attempt is given back (``attempts`` - 1): a job handed back did not fail and must not
+    count towards ``max_attempts``. Its chunk results stay, so the next worker goes on from
+    them.
+    """
+    job = get_job(conn, job_id)
+    _update_held(
+        conn,
+        now,
+        job_id,
+        worker,
+        {
+            "state": "queued",
+            "attempts": max(job.attempts - 1, 0),
             "lease_owner": None,
             "lease_expires_at": None,
             "updated_at": now,

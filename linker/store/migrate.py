@@ -27,7 +27,9 @@ def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        url = engine.url.render_as_string(hide_password=False)
+        # The ini parser interpolates "%": a URL with "?options=-csearch_path%3D..." needs "%%".
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
