@@ -19,6 +19,7 @@ import pandas as pd
 from linker.compare import Comparison, compare_pairs, entity_comparisons
 from linker.errors import InputError
 from linker.models import PairClassifier
+from linker.models.dropped_fields import with_a_field_dropped
 from linker.models.fellegi_sunter import FellegiSunter, levels_of
 from linker.prepare import PreparedRecords, PrepareOptions
 from linker.prepare.names import CHAIN_FIELDS
@@ -146,16 +147,22 @@ def train_from_pairs(
     paths: list[Path], options: PrepareOptions
 ) -> tuple[PairClassifier, pd.DataFrame, list[str]]:
     """A classifier trained on the labelled pairs of every file in ``paths`` (the record
-    pairs of a world, and pairs of names alone); also returns the features and the fields
-    the records held."""
+    pairs of a world, and pairs of names alone), each pair also shown with one of its
+    non-name fields missing (``linker.models.dropped_fields``); also returns the features
+    and the fields the records held."""
     features, labels, weights, fields = [], [], [], set()
     for path in paths:
         labelled = read_labelled_pairs(path)
         fields |= set(labelled.pairs.records.columns) - {"record_id"}
         population = not is_names_only(labelled.pairs)
-        features.append(pair_features(labelled.pairs, options, population=population)[0])
-        labels.append(labelled.labels)
-        weights.append(labelled.weights)
+        found, comparisons = pair_features(labelled.pairs, options, population=population)
+        # Each pair also with one of its fields missing: missing is no evidence.
+        found, found_labels, found_weights = with_a_field_dropped(
+            found, comparisons, labelled.labels, labelled.weights
+        )
+        features.append(found)
+        labels.append(found_labels)
+        weights.append(found_weights)
     combined = pd.concat(features, ignore_index=True)
     model = PairClassifier().fit(combined, np.concatenate(labels), np.concatenate(weights))
     return model, combined, sorted(fields)

@@ -27,10 +27,8 @@ HELDOUT_PAIRS = DATA / "heldout_name_pairs.csv"
 
 
 @pytest.fixture(scope="module")
-def default_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model = tmp_path_factory.mktemp("home") / "person"
-    assert cli.main(["train", "--model-dir", str(model), "--quiet"]) == 0
-    return model
+def default_model(default_person_model: Path) -> Path:
+    return default_person_model / "models" / "person"
 
 
 def score(pairs: Path, model: Path, out: Path) -> pd.DataFrame:
