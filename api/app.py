@@ -2,8 +2,10 @@
 
 ``create_app()`` is what ``linker serve`` runs, and what a WSGI server imports in production
 (``gunicorn 'api.app:create_app()'``). Nothing heavy happens here: models load on first use.
-The store's work plugs in through the arguments: ``ready_checks`` for ``/readyz`` and
-``resources`` for the ``/v1`` blueprints (default ``api.resources.RESOURCES``).
+The store is given (``store=``) or opened on first use from ``DATABASE_URL``
+(``LINKER_DATABASE_URL``; ``api.store``). ``ready_checks`` replace the default readiness
+checks (the store's: database reachable, migrations current) and ``resources`` the ``/v1``
+blueprints (default ``api.resources.RESOURCES``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from api.json_body import JsonProvider, JsonRequest
 from api.openapi import INFO, docs_blueprint, finish_spec
 from api.problems import ValidationProblem
 from api.resources import RESOURCES
+from api.store import attach_store, store_checks
 from api.v1 import build_v1
+from linker.store import Store
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # bytes of one request body; more is a 413
     "CURSOR_KEY": "",  # keys the paging cursors' check (api.paging); set it in production
+    "DATABASE_URL": None,  # the store (api.store); None: the library's default database
+    "AGENCY": "local",  # the agency of the sources created until authentication says whose
 }
 
 
@@ -33,6 +39,7 @@ def create_app(
     *,
     ready_checks: Mapping[str, ReadyCheck] | None = None,
     resources: Iterable[APIBlueprint] | None = None,
+    store: Store | None = None,
 ) -> OpenAPI:
     """Build the app: probes, docs, the ``/v1`` resources, problem+json for every error."""
     app = OpenAPI(
@@ -54,7 +61,8 @@ def create_app(
     app.validate_response = bool(app.config.get("TESTING"))
 
     register_error_handlers(app)
-    register_health(app, dict(ready_checks or {}))
+    attach_store(app, store)
+    register_health(app, store_checks(app) if ready_checks is None else dict(ready_checks))
     app.register_blueprint(docs_blueprint(app))
     app.register_api(build_v1(RESOURCES if resources is None else resources))
     finish_spec(app)

@@ -2,9 +2,10 @@
 
 ``/healthz`` answers as long as the process serves requests: it touches no dependency, so a
 database outage never gets a healthy worker restarted. ``/readyz`` runs the named checks the
-app factory was given (database reachable, migrations current, model loaded: each a callable
-that returns when all is well and raises otherwise) and answers 200 with each check's state,
-or a 503 problem naming the checks that failed, so a load balancer sends no traffic yet.
+app factory was given (each a callable that returns when all is well and raises otherwise;
+by default the store's, ``api.store.store_checks``: database reachable, migrations current)
+and answers 200 with each check's state, or a 503 problem naming the checks that failed, so a
+load balancer sends no traffic yet.
 Checks must be quick (a ``SELECT 1``, a file's mtime): they run on every probe.
 
 ``GET /v1/health``, the first endpoint the service had, is kept as a deprecated alias of

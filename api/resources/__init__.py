@@ -12,5 +12,25 @@ from __future__ import annotations
 
 from flask_openapi3.blueprint import APIBlueprint
 
-# None yet: the store's endpoints (records, sources, identities, jobs...) come with the store.
-RESOURCES: tuple[APIBlueprint, ...] = ()
+from api.resources import (
+    identities,
+    identity_events,
+    ingest_jobs,
+    jobs,
+    linkage_runs,
+    records,
+    relations,
+    sources,
+)
+
+# The store's resources; each module's docstring says what its endpoints do.
+RESOURCES: tuple[APIBlueprint, ...] = (
+    sources.blueprint,
+    records.blueprint,
+    relations.blueprint,
+    ingest_jobs.blueprint,
+    linkage_runs.blueprint,
+    jobs.blueprint,
+    identities.blueprint,
+    identity_events.blueprint,
+)

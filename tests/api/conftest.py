@@ -1,8 +1,10 @@
 """The API test app: the real factory plus a ``demo`` resource that exercises the frame.
 
-The store's resources are not written yet, so ``demo`` stands in for them: an envelope body,
-a paged listing, a library error and a bug, registered only in the test app. Every app built
-through ``make_app`` must end its test with no unhandled error counted.
+``demo`` exercises the frame alone: an envelope body, a paged listing, a library error and a
+bug, registered only in the test app. ``store_app`` is the real app with the store's
+resources on a fresh store, once on SQLite and once on PostgreSQL (the store tests'
+``engine_factory``: each PostgreSQL run in a schema of its own). Every app built through
+``make_app`` must end its test with no unhandled error counted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from api.envelope import Envelope
 from api.errors import api_state
 from api.paging import Page, PageQuery, page_of, read_cursor
 from api.problems import problem_responses
+from api.resources import RESOURCES
+from linker.store import Store
+from tests.store.conftest import FakeClock, engine_factory  # noqa: F401  (a fixture)
+
+DEFAULT_CHECKS = "default"  # make_app(ready_checks=DEFAULT_CHECKS): the factory's own checks
 
 demo = APIBlueprint("demo", __name__, url_prefix="/demo", abp_tags=[Tag(name="demo")])
 ITEMS = [{"n": n} for n in range(1, 121)]  # a listing of 120, keyed by n
@@ -68,11 +75,16 @@ def make_app() -> Iterator[MakeApp]:
     def build(
         config: Mapping[str, Any] | None = None,
         *,
-        ready_checks: Mapping[str, Callable[[], None]] | None = None,
+        ready_checks: Mapping[str, Callable[[], None]] | str | None = None,
         resources: tuple[APIBlueprint, ...] = (demo,),
+        store: Store | None = None,
     ) -> OpenAPI:
+        checks = None if ready_checks == DEFAULT_CHECKS else ready_checks or {}
         app = create_app(
-            {"TESTING": True, **(config or {})}, ready_checks=ready_checks, resources=resources
+            {"TESTING": True, **(config or {})},
+            ready_checks=checks,  # type: ignore[arg-type]
+            resources=resources,
+            store=store,
         )
         apps.append(app)
         return app
@@ -90,6 +102,31 @@ def app(make_app: MakeApp) -> OpenAPI:
 @pytest.fixture
 def client(app: OpenAPI) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def api_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def api_store(engine_factory: Callable[[], Any], api_clock: FakeClock) -> Iterator[Store]:  # noqa: F811
+    """An upgraded, empty store on a fake clock, on each backend in turn."""
+    store = Store(engine_factory(), clock=api_clock)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store_app(make_app: MakeApp, api_store: Store) -> OpenAPI:
+    """The real app (the store's resources, its default readiness checks) on ``api_store``."""
+    return make_app(resources=RESOURCES, store=api_store, ready_checks=DEFAULT_CHECKS)
+
+
+@pytest.fixture
+def store_client(store_app: OpenAPI) -> FlaskClient:
+    return store_app.test_client()
 
 
 def _assert_problem(response: Any, status: int) -> dict[str, Any]:

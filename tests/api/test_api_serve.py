@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from linker.cli import build_parser
+from linker.store import Store
 
 
 def test_serve_defaults_to_loopback() -> None:
@@ -37,13 +38,15 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_answers_probes_until_stopped() -> None:
+def test_serve_answers_probes_until_stopped(tmp_path) -> None:
     port = _free_port()
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    Store.open(url, check=False).upgrade()  # ready: the database is at the latest revision
     server = subprocess.Popen(
         [sys.executable, "-m", "linker", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "LINKER_DATABASE_URL": url},
     )
     try:
         deadline, body = time.monotonic() + 60, None
@@ -54,7 +57,7 @@ def test_serve_answers_probes_until_stopped() -> None:
             ):
                 body = json.load(r)
             time.sleep(0.2)
-        assert body == {"status": "ready", "checks": {}}
+        assert body == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/nowhere", timeout=2)
         assert missing.value.code == 404
