@@ -8,7 +8,7 @@ from tables to result, for every caller, is ``linker.runs.run``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,7 @@ from linker.compare.features import EncodedColumn, encode_records
 from linker.errors import ConfigError, InputError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
+from linker.models.evidence import referee_vote
 from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import Session, fellegi_sunter_from_manifest
 from linker.pair_scorer import PairScorer
@@ -40,6 +41,10 @@ from linker.progress import Progress, Timer, no_progress
 from linker.settings import Settings
 
 EM_SAMPLE_PAIRS = 500_000  # candidates that the EM sessions learn m from, at most
+# Candidates that ``auto`` scores with the trained model to weigh it, at most: its features
+# cost several times Fellegi-Sunter's, and a run that keeps the unsupervised model pays that
+# only for them.
+REFEREE_SAMPLE_PAIRS = 100_000
 
 
 @dataclass
@@ -139,14 +144,16 @@ def _random_pairs(
     return np.minimum(left, right)[keep], np.maximum(left, right)[keep]
 
 
-def em_sample(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndarray:
-    """Positions of the candidates that EM sessions learn m from: all of them up to
-    ``EM_SAMPLE_PAIRS``, else those with the smallest hash of their record positions (the
-    same choice on any engine, whatever the order the pairs come in)."""
-    if len(left) <= EM_SAMPLE_PAIRS:
+def em_sample(
+    left: np.ndarray, right: np.ndarray, n_records: int, size: int = EM_SAMPLE_PAIRS
+) -> np.ndarray:
+    """Positions of the candidates that EM sessions learn m from: all of them up to ``size``,
+    else those with the smallest hash of their record positions (the same choice on any
+    engine, whatever the order the pairs come in)."""
+    if len(left) <= size:
         return np.arange(len(left))
     hashed = pair_hash(left, right, n_records)
-    return np.sort(np.argpartition(hashed, EM_SAMPLE_PAIRS)[:EM_SAMPLE_PAIRS])
+    return np.sort(np.argpartition(hashed, size)[:size])
 
 
 def pair_hash(left: np.ndarray, right: np.ndarray, n_records: int) -> np.ndarray:
@@ -217,40 +224,122 @@ def score_pairs(
         blocking = block_pairs(
             records, rules, settings.blocking, link_only=link_only, progress=progress, codes=codes
         )
-    comparisons, model = comparisons_and_model(prepared, settings)
+    comparisons, model = comparisons_and_model(prepared, settings, weigh=True)
 
     encoded = encode_records(records, comparisons)
 
-    def features_in_chunks() -> Iterator[pd.DataFrame]:
-        chunks = _chunks(blocking.count, settings.chunk_pairs)
+    def features_in_chunks(
+        read: list[Comparison] = comparisons, pairs: np.ndarray | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """The features of the candidates (or of those at positions ``pairs``), by chunk."""
+        lefts, rights = blocking.left, blocking.right
+        if pairs is not None:
+            lefts, rights = lefts[pairs], rights[pairs]
+        chunks = _chunks(len(lefts), settings.chunk_pairs)
         for part in progress(chunks, "compare", len(chunks)):
-            left, right = blocking.left[part], blocking.right[part]
-            yield compare_pairs(records, left, right, comparisons, encoded)
+            yield compare_pairs(records, lefts[part], rights[part], read, encoded)
 
+    unsupervised = _Unsupervised(records, codes, rules, blocking, encoded, settings)
     with timer.stage("compare_and_score"):
-        scorer: FellegiSunter | PairClassifier | None
-        if model.kind == "trained" and model.path is not None:
-            probability, model_stats, scorer = _score_trained(features_in_chunks(), model.path)
+        scored: _Scored
+        if model.weigh and model.path is not None:
+            scored = _weigh_models(features_in_chunks, comparisons, model.path, unsupervised)
+        elif model.kind == "trained" and model.path is not None:
+            scored = _score_trained(features_in_chunks(), model.path, comparisons)
         else:
             # map, not a loop variable: a chunk's features are freed before the next is compared
             levels = np.concatenate(
                 list(map(partial(levels_of, comparisons=comparisons), features_in_chunks()))
             )
-            sample = em_sample(blocking.left, blocking.right, len(records))
-            sessions = em_sessions(
-                codes,
-                rules,
-                comparisons,
-                blocking.left[sample],
-                blocking.right[sample],
-                levels[sample],
-            )
-            probability, model_stats, scorer = _score_unsupervised(
-                levels, records, comparisons, encoded, settings, model.path, sessions, blocking.left
-            )
-        model_stats["reason"] = model.reason
-    stats = run_stats(len(records), blocking, comparisons, model_stats, timer, "local")
-    return Outcome(prepared, blocking, probability, stats, comparisons, scorer, rules)
+            scored = unsupervised.score(levels, comparisons, model.path)
+        scored.stats.setdefault("reason", model.reason)
+    stats = run_stats(len(records), blocking, scored.comparisons, scored.stats, timer, "local")
+    return Outcome(
+        prepared, blocking, scored.probability, stats, scored.comparisons, scored.model, rules
+    )
+
+
+@dataclass
+class _Scored:
+    """One model's scores of the candidates, its statistics and the comparisons it read."""
+
+    probability: np.ndarray
+    stats: dict[str, Any]
+    model: FellegiSunter | PairClassifier | None
+    comparisons: list[Comparison]
+
+
+@dataclass
+class _Unsupervised:
+    """What fitting Fellegi-Sunter on a run's candidates needs beyond their levels."""
+
+    records: pd.DataFrame
+    codes: KeyCodes
+    rules: list[BlockingRule]
+    blocking: BlockingResult
+    encoded: dict[str, EncodedColumn]
+    settings: Settings
+
+    def score(
+        self, levels: np.ndarray, comparisons: list[Comparison], path: Path | None
+    ) -> _Scored:
+        """Fit (or apply the manifest at ``path``) on the candidates' ``levels`` and score."""
+        left, right = self.blocking.left, self.blocking.right
+        sample = em_sample(left, right, len(self.records))
+        sessions = em_sessions(
+            self.codes, self.rules, comparisons, left[sample], right[sample], levels[sample]
+        )
+        probability, stats, model = _score_unsupervised(
+            levels, self.records, comparisons, self.encoded, self.settings, path, sessions, left
+        )
+        return _Scored(probability, stats, model, comparisons)
+
+
+def _weigh_models(
+    features: Callable[[list[Comparison], np.ndarray | None], Iterator[pd.DataFrame]],
+    comparisons: list[Comparison],
+    path: Path,
+    unsupervised: _Unsupervised,
+) -> _Scored:
+    """Fit Fellegi-Sunter on the candidates, score them (at most ``REFEREE_SAMPLE_PAIRS`` of
+    them, drawn by hash) with the trained model at ``path`` too, and keep the model the
+    referee of the input favours (``linker.models.evidence``), which then scores every
+    candidate; its statistics carry the referee's figures. ``features(read, pairs)``: the
+    features ``read`` of the candidates at positions ``pairs`` (None: all), by chunk."""
+    independent = [c for c in comparisons if not c.supervised_only]
+    levels = np.concatenate(
+        list(map(partial(levels_of, comparisons=independent), features(independent, None)))
+    )
+    fitted = unsupervised.score(levels, independent, None)
+    blocking, settings = unsupervised.blocking, unsupervised.settings
+    sample = em_sample(
+        blocking.left, blocking.right, len(unsupervised.records), REFEREE_SAMPLE_PAIRS
+    )
+    everyone = len(sample) == blocking.count
+    trained_model = PairClassifier.load(path)
+    sampled = np.concatenate(
+        list(map(trained_model.predict_proba, features(comparisons, None if everyone else sample)))
+    )
+    # The referee reads the fields as Fellegi-Sunter groups them (a name read jointly).
+    fields = (
+        fitted.model.joint_levels(levels[sample])
+        if isinstance(fitted.model, FellegiSunter)
+        else np.empty((len(sample), 0), dtype=np.int64)
+    )
+    evidence = referee_vote(sampled, fitted.probability[sample], fields, settings.threshold)
+    if evidence.keeps_trained:
+        probability = (
+            sampled
+            if everyone
+            else np.concatenate(list(map(trained_model.predict_proba, features(comparisons, None))))
+        )
+        kept = _Scored(probability, _trained_stats(path, trained_model), trained_model, comparisons)
+    else:
+        kept = fitted
+    kept.stats["evidence"] = {**evidence.as_dict(), "sampled_from": blocking.count}
+    drawn = "" if everyone else f" (a sample of the {blocking.count:,} candidates, by hash)"
+    kept.stats["reason"] = f"auto: {evidence.reason()}{drawn}"
+    return kept
 
 
 def run_stats(
@@ -274,12 +363,22 @@ def run_stats(
 
 
 def comparisons_and_model(
-    prepared: PreparedRecords, settings: Settings
+    prepared: PreparedRecords, settings: Settings, *, weigh: bool = False
 ) -> tuple[list[Comparison], ModelChoice]:
     """The model that scores this run and the comparisons it reads: a fitted Fellegi-Sunter
     model's own, else the settings', else those the fields allow (every feature for a trained
-    model, only those Fellegi-Sunter can treat as independent for the unsupervised)."""
+    model, only those Fellegi-Sunter can treat as independent for the unsupervised).
+
+    An engine that can score with both models and weigh them (``weigh``) gets ``auto``'s
+    trained candidate as it is (``ModelChoice.weigh``); any other keeps the unsupervised model,
+    as ``auto`` does without evidence for the trained one."""
     model = choose_model(settings.model, prepared.fields, settings.entity)
+    if model.weigh and not weigh:
+        reason = (
+            f"a trained model exists at {model.path}, but this engine scores with one model "
+            "only and cannot weigh it against the unsupervised one"
+        )
+        model = ModelChoice("unsupervised", None, reason)
     if model.kind == "unsupervised" and model.path is not None:  # a fitted model's own
         comparisons = fellegi_sunter_from_manifest(read_manifest(model.path)).comparisons
         _check_columns(comparisons, prepared.frame.columns)
@@ -306,11 +405,15 @@ def _check_columns(comparisons: list[Comparison], columns: pd.Index) -> None:
 
 
 def _score_trained(
-    chunks: Iterator[pd.DataFrame], path: Path
-) -> tuple[np.ndarray, dict[str, Any], PairClassifier]:
+    chunks: Iterator[pd.DataFrame], path: Path, comparisons: list[Comparison]
+) -> _Scored:
     model = PairClassifier.load(path)
     probability = np.concatenate(list(map(model.predict_proba, chunks)))
-    return probability, {"kind": "trained", "path": str(path), "metrics": model.metrics_}, model
+    return _Scored(probability, _trained_stats(path, model), model, comparisons)
+
+
+def _trained_stats(path: Path, model: PairClassifier) -> dict[str, Any]:
+    return {"kind": "trained", "path": str(path), "metrics": model.metrics_}
 
 
 def _score_unsupervised(

@@ -130,7 +130,8 @@ def run(
     for line in plan.describe():
         say(line)
     model = choose_model(settings.model, plan.fields, settings.entity)
-    # The derived name columns feed the trained model only: an unsupervised run skips them.
+    # The derived name columns feed the trained model only: an unsupervised run skips them
+    # (``auto`` weighing the trained model needs them; Fellegi-Sunter does not read them).
     settings = replace(
         settings, prepare=replace(settings.prepare, name_features=model.kind == "trained")
     )
@@ -146,7 +147,11 @@ def run(
     )
     outcome = score_with_engine(prepared, settings, progress=progress, spark_master=spark_master)
     chosen = outcome.stats["model"]
-    say(f"model: {chosen['kind']} ({chosen['reason']}); {outcome.blocking.count} candidates")
+    if "evidence" in chosen:  # auto weighed both models: the check, its figures, the choice
+        say(f"model: {chosen['kind']}; {outcome.blocking.count} candidates")
+        say(chosen["reason"])
+    else:
+        say(f"model: {chosen['kind']} ({chosen['reason']}); {outcome.blocking.count} candidates")
     sessions = chosen.get("em_sessions", [])
     if sessions:
         used = [s for s in sessions if s["used"]]
@@ -165,8 +170,12 @@ def run(
             result = link(outcome, settings.threshold, settings.one_to_one)
             summary = f"{len(result)} matched pairs"
     outcome.stats["timings"] = {**timer.seconds, **outcome.stats["timings"]}
+    # The model that scored, as a setting: a replay scores with it again, without weighing.
+    scored_by = chosen.get("kind", model.kind)
     as_run = settings.with_choices(
-        outcome.rules, outcome.comparisons, str(model.path) if model.path else model.kind
+        outcome.rules,
+        outcome.comparisons,
+        str(model.path) if model.path and scored_by == model.kind else scored_by,
     )
     return RunResult(as_run, plan, outcome, result, rejects, inputs, summary, prepared.notes)
 

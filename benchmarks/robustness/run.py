@@ -8,6 +8,8 @@ For every row the input is generated (``dataset.generate``, written once under
 ``benchmarks.run.run_measured`` (wall time from start to exit, a timeout): linker at its
 defaults (``linker dedupe IN.csv --out clusters.csv --stats stats.json --quiet``, the command
 of ``benchmarks.run.invocation``), Splink through ``splink_model`` (``splink_settings_for``).
+The tools ``linker-unsupervised`` and ``linker-trained`` run linker with that model forced
+(``--model``), to compare what ``--model auto`` chose with what it chose from.
 Both outputs are scored by the same code: pair precision, recall and F1 of the clusters
 (``linker.evaluate.cluster_scores``) and B-cubed F1 (``linker.evaluate.bcubed_scores``).
 A tool that exits non-zero, writes nothing or times out is listed as ``failed: reason`` (the
@@ -45,7 +47,10 @@ from benchmarks.run import (
 )
 from linker.evaluate import BCubedScores, Scores, bcubed_scores, cluster_scores, read_truth
 
-TOOLS = ("linker", "splink")
+# linker at its defaults (``--model auto``), and with each model forced: what auto chose from.
+LINKER_MODELS = {"linker": None, "linker-unsupervised": "unsupervised", "linker-trained": "trained"}
+TOOLS = (*LINKER_MODELS, "splink")
+DEFAULT_TOOLS = ("linker", "splink")
 SIZES = (2, 3, 10, 1000, 10_000, 100_000)
 LARGE_SIZES = {100_000: ("S1", "S5")}  # sizes run for some schemas only
 DS = (0.3, 1.5)
@@ -131,8 +136,10 @@ def failure_reason(log: Path) -> str:
 def command(tool: str, case: Case, run_dir: Path) -> tuple[list[str], Path, Path, Path]:
     """The command line of ``tool`` on ``case``, and its output, stats and log paths."""
     call = invocation("linker", Dataset(case.name, "dedupe", (case.records,), case.truth), run_dir)
-    if tool == "linker":
-        return call.command, call.output, call.stats, call.log
+    if tool in LINKER_MODELS:
+        forced = LINKER_MODELS[tool]
+        argv = call.command if forced is None else [*call.command, "--model", forced]
+        return argv, call.output, call.stats, call.log
     fields = json.dumps(SCHEMAS[case.schema].columns)
     splink = [sys.executable, "-m", "benchmarks.robustness.splink_model", str(case.records)]
     splink += ["--fields", fields, "--out", str(call.output), "--stats", str(call.stats)]
@@ -153,7 +160,7 @@ def run_tool(tool: str, case: Case, out_dir: Path, timeout_s: float) -> ToolRun:
     elif measured.returncode != 0 or not output.exists():
         result.status = f"failed: {failure_reason(log)}"
     else:
-        result.model = _model(tool, _read_stats(stats))
+        result.model = _model("linker" if tool in LINKER_MODELS else tool, _read_stats(stats))
         try:
             labels, truth = read_labels(output), read_truth(case.truth)
             result.pairs, result.bcubed = (
@@ -295,7 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="records, comma-separated (100000 runs for S1 and S5 only)",
     )
     parser.add_argument("--d", default=",".join(map(str, DS)), help="mean extra records per person")
-    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated")
+    parser.add_argument(
+        "--tools",
+        default=",".join(DEFAULT_TOOLS),
+        help=f"comma-separated, of {', '.join(TOOLS)}",
+    )
     parser.add_argument("--out-dir", type=Path, default=Path("robustness_out"))
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--jobs", type=int, default=1, help="tool runs at a time")

@@ -1,55 +1,62 @@
 """Which model scores a run: ``auto``, ``unsupervised``, ``trained`` or a manifest path,
 resolved with reasons.
 
-The default trained model lives in ``$LINKER_HOME/models/person`` (``LINKER_HOME`` defaults to
-``.linker`` in the working directory); ``linker train`` writes it there.
+The default trained model lives in ``linker_home()/models/person`` (``linker.home``:
+``$LINKER_HOME``, else the per-user data directory), so that every working directory finds the
+same model; ``linker train`` writes it there. A stale default model
+(``linker.models.freshness``) is never used.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from linker.errors import ConfigError, ModelError
+from linker.home import linker_home
+from linker.models.freshness import REBUILD, stale_reason
 
 MODEL_CHOICES = ("auto", "unsupervised", "trained")
 
 
 def default_model_dir(entity: str = "person") -> Path:
-    """Where the default trained model of ``entity`` lives (``$LINKER_HOME/models/person``
-    for people; ``linker train`` writes it)."""
-    return Path(os.environ.get("LINKER_HOME", ".linker")) / "models" / entity
+    """Where the default trained model of ``entity`` lives (``linker_home()/models/person``
+    for people; ``linker train`` writes it). The one place that says where it is."""
+    return linker_home() / "models" / entity
+
+
+def default_model_stale(manifest: Path) -> str | None:
+    """Why the default model whose manifest is ``manifest`` must not be used, saying how to
+    rebuild it, or ``None`` when it is current."""
+    reason = stale_reason(read_manifest(manifest), manifest.parent)
+    return f"{reason}; {REBUILD}" if reason else None
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Which model scores the run (``trained`` or ``unsupervised``), from where, and why."""
+    """Which model scores the run (``trained`` or ``unsupervised``), from where, and why.
+
+    ``weigh``: ``auto`` found a trained model for this input, and the evidence on the input
+    (``linker.models.evidence``) decides whether it or the unsupervised model scores the run.
+    """
 
     kind: str
     path: Path | None
     reason: str
+    weigh: bool = False
 
 
 NAME_FIELDS = ("given_name", "family_name", "full_name")
-# Fields that most person files hold. A trained model learnt from records that also held
-# others (filiation, nationality, documents...) is used by ``auto`` only on inputs that share
-# at least one of those: the default model learnt the two services' records, where a shared
-# phone or a wrong date is common and proves little, and on a generic file (Febrl, a customer
-# list) it would ignore evidence that the unsupervised model weighs.
-COMMON_FIELDS = frozenset(
-    {*NAME_FIELDS, "dob", "sex", "address", "postcode", "city", "country", "phones", "emails"}
-)
 
 
 def choose_model(choice: str, fields: list[str], entity: str = "person") -> ModelChoice:
-    """Resolve the model setting. ``auto`` takes the default trained model when one exists and the
-    input maps to at least a name and a date of birth and, when the model learnt from fields
-    beyond ``COMMON_FIELDS``, to one of those (``fields``: the canonical fields the input
-    maps to); otherwise the unsupervised model, which learns whatever the columns are.
-    Companies and accounts need no date of birth."""
+    """Resolve the model setting. ``auto`` weighs the default trained model against the
+    unsupervised one when a current trained model exists and, for people, the input maps to a
+    name (``fields``: the canonical fields the input maps to): the run scores its candidates
+    with both, and the evidence on the input decides (``ModelChoice.weigh``). Otherwise the
+    unsupervised model, which learns whatever the columns are."""
     if choice == "unsupervised":
         return ModelChoice("unsupervised", None, "asked for")
     if choice in ("trained", "auto"):
@@ -62,11 +69,17 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
                     setting="model",
                 )
             return ModelChoice("unsupervised", None, f"no trained model at {manifest}")
-        if choice == "auto" and entity == "person":
-            missing = _missing_for_auto(fields, read_manifest(manifest).get("fields", []))
-            if missing:
-                reason = f"a trained model exists at {manifest}, but the input lacks {missing}"
+        stale = default_model_stale(manifest)
+        if stale:
+            if choice == "trained":
+                raise ModelError(stale, setting="model")
+            return ModelChoice("unsupervised", None, stale)
+        if choice == "auto":
+            if entity == "person" and not any(f in fields for f in NAME_FIELDS):
+                reason = f"a trained model exists at {manifest}, but the input lacks a name"
                 return ModelChoice("unsupervised", None, reason)
+            reason = f"default trained model {manifest}, weighed against the unsupervised model"
+            return ModelChoice("trained", manifest, reason, weigh=True)
         return ModelChoice("trained", manifest, f"default trained model {manifest}")
     path = Path(choice)
     if not path.exists():
@@ -78,20 +91,8 @@ def choose_model(choice: str, fields: list[str], entity: str = "person") -> Mode
     return ModelChoice(kind, path, f"model file {path}")
 
 
-def _missing_for_auto(fields: list[str], learnt: list[str]) -> str | None:
-    """What the input lacks for ``auto`` to take the trained model, or ``None``."""
-    if not any(f in fields for f in NAME_FIELDS):
-        return "a name"
-    if "dob" not in fields:
-        return "a date of birth"
-    distinctive = sorted(set(learnt) - COMMON_FIELDS)
-    if distinctive and not set(distinctive) & set(fields):
-        learnt_beyond = ", ".join(distinctive)
-        return f"all the fields it learnt beyond names, dates and contacts ({learnt_beyond})"
-    return None
-
-
 def read_manifest(path: Path) -> dict[str, Any]:
+    """The JSON manifest of a model, given it or the model's directory."""
     manifest = path / "manifest.json" if path.is_dir() else path
     try:
         content = json.loads(manifest.read_text())
