@@ -101,6 +101,8 @@ def test_no_candidates_is_no_evidence_against_the_trained_model() -> None:
     empty = np.empty(0)
     evidence = referee_vote(empty, empty, np.empty((0, 2)), threshold=0.5)
     assert evidence.candidates == 0 and evidence.chosen == "trained"
+    figures = evidence.as_dict()  # the run's statistics hold them: a 2-record file has none
+    assert figures["trained_verdict_given_match"] == {} and figures["disputed"] == 0
 
 
 def test_the_threshold_decides_what_a_match_is() -> None:

@@ -133,6 +133,9 @@ class Evidence:
 
 
 def _by_level(shares: tuple[float, ...]) -> dict[str, float]:
+    """The witness's shares per level; none when there was nothing to fit (no candidates)."""
+    if not shares:
+        return {}
     return {level: round(share, 4) for level, share in zip(WITNESS_LEVELS, shares, strict=True)}
 
 
