@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,spark]'
 	touch $(STAMP)
 
+# Today's figures, then the service on a generated world loaded into a fresh store
+# (LINKER_DATABASE_URL=sqlite:///$(OUT)/linker.db, set by linker.demo) until Ctrl-C;
+# `make run RUN_ONCE=1` stops it after its first ready /readyz (the smoke test of .ci/run).
+RUN_PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/python -m linker.demo --out $(OUT)
+	$(BIN)/python -m linker.demo --out $(OUT) --serve --port $(RUN_PORT) $(if $(RUN_ONCE),--exit-when-ready)
 
 lint: $(STAMP)
 	$(BIN)/ruff check linker api tests benchmarks

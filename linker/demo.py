@@ -1,5 +1,6 @@
 """The main job of ``make run``: train the default model, link Febrl-4, dedupe Febrl-3 and
-the persons of the synthetic two-service world, then measure.
+the persons of the synthetic two-service world, then measure; then serve the API on a
+generated world (``--serve``).
 
 The default person model is trained from ``training_data/`` (``linker train``: deterministic,
 so a fresh clone rebuilds the same model; no model file is committed), and only when the one in
@@ -10,11 +11,21 @@ writes them as CSV, runs the ``linker`` command on them exactly as a user would 
 settings: ``--model auto`` takes the trained model for the world's records and the
 unsupervised one for Febrl's), evaluates the outputs against the truth and prints where
 everything is.
+
+With ``--serve`` it then generates another world (seed 11: persons, companies, accounts and
+their relations), loads it into a fresh SQLite store ``OUT/linker.db`` (``linker load``: its
+sources, records and relations, then a full linkage of each entity type), prints the
+address and two curl lines to paste (a match of one of its records, a screening of that
+person's name) and runs ``linker serve`` on this machine until Ctrl-C
+(``--exit-when-ready``: until its first ready ``/readyz``, the smoke test of CI).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,6 +37,8 @@ from linker.cli import main as linker
 from linker.synth.world.generate import stacked_persons
 
 WORLD_SEED, WORLD_IDENTITIES = 7, 2000
+SERVED_SEED, SERVED_IDENTITIES = 11, 500  # the world ``--serve`` loads and serves
+SHOWN_FIELDS = ("given_name", "family_name", "dob", "nationality")  # of the curl's record
 
 
 def _febrl_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +84,7 @@ def _run_job(
         str(directory / name) if name.endswith((".csv", ".json")) else name
         for name in ["--out", found, *outputs]
     ]
+    directory.mkdir(parents=True, exist_ok=True)  # the command writes into it, never creates it
     status = linker([*command, *paths])
     if status:
         return status
@@ -130,10 +144,76 @@ def run(out: Path) -> int:
     return 0
 
 
+def serve_world(out: Path, *, port: int, exit_when_ready: bool) -> int:
+    """Load a generated world into a fresh store under ``out`` and serve it (module docstring)."""
+    from linker.store import DATABASE_URL_VARIABLE
+
+    world = out / "served-world"
+    database = (out / "linker.db").resolve()
+    for stale in (database, *(database.with_name(database.name + x) for x in ("-wal", "-shm"))):
+        stale.unlink(missing_ok=True)  # a fresh store: the world below, nothing else
+    url = f"sqlite:///{database}"
+    os.environ[DATABASE_URL_VARIABLE] = url  # for the commands below, and for `linker serve`
+    generate = ["generate", "--seed", str(SERVED_SEED), "--identities", str(SERVED_IDENTITIES)]
+    for command in (
+        [*generate, "--out", str(world)],
+        ["db", "upgrade"],
+        ["load", str(world)],
+    ):
+        status = linker(command)
+        if status:
+            return status
+    address = f"http://127.0.0.1:{port}"
+    print(f"\nthe API on {address} (store {url}; docs at {address}/docs); try:\n")
+    for line in curl_lines(address, world):
+        print(line)
+    print(
+        f"\nthe same store later: {DATABASE_URL_VARIABLE}={shlex.quote(url)} "
+        f"linker serve --port {port}\n",
+        flush=True,
+    )
+    return linker(
+        ["serve", "--port", str(port), *(["--exit-when-ready"] if exit_when_ready else [])]
+    )
+
+
+def curl_lines(address: str, world: Path) -> list[str]:
+    """A ``POST /v1/match`` of a person of ``world`` and a ``POST /v1/screenings`` of their
+    name, as shell lines to paste (JSON in ASCII, quoted for the shell)."""
+    persons = pd.read_csv(world / "police" / "persons.csv", dtype=str, keep_default_na=False)
+    chosen = next(
+        (row for row in persons.to_dict(orient="records") if all(row[f] for f in SHOWN_FIELDS)),
+        persons.iloc[0].to_dict(),
+    )
+    fields = {f: chosen[f] for f in SHOWN_FIELDS if chosen.get(f)}
+    match = {"entity_type": "person", "fields": fields}
+    full_name = chosen.get("full_name") or f"{chosen['given_name']} {chosen['family_name']}"
+    name = {
+        "key": "n1",
+        "full_name": full_name,
+        **({"dob": fields["dob"]} if "dob" in fields else {}),
+    }
+    header = "-H 'Content-Type: application/json'"
+    return [
+        f"curl -s -X POST {address}/v1/match {header} -d {shlex.quote(json.dumps(match))}",
+        f"curl -s -X POST {address}/v1/screenings {header} "
+        f"-d {shlex.quote(json.dumps({'names': [name]}))}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("out"))
-    sys.exit(run(parser.parse_args().out))
+    parser.add_argument("--serve", action="store_true", help="then serve a generated world")
+    parser.add_argument("--port", type=int, default=8000, help="the API's port (default 8000)")
+    parser.add_argument(
+        "--exit-when-ready", action="store_true", help="with --serve: stop once ready"
+    )
+    args = parser.parse_args()
+    status = run(args.out)
+    if status == 0 and args.serve:
+        status = serve_world(args.out, port=args.port, exit_when_ready=args.exit_when_ready)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

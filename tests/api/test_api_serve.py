@@ -1,4 +1,6 @@
-"""``linker serve``: binds this machine only by default, and serves the app."""
+"""``linker serve``: binds this machine only by default, serves the app with job worker
+threads on SQLite, upgrades the default database, and ``--exit-when-ready`` stops it once
+``/readyz`` answers (the smoke test of ``make run RUN_ONCE=1``)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,19 @@ def test_serve_rejects_a_bad_port(port: str, capsys) -> None:
         build_parser().parse_args(["serve", "--port", port])
     assert exit_.value.code == 2
     assert "not a TCP port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["-1", "65", "two"])
+def test_serve_rejects_a_bad_number_of_workers(workers: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--workers", workers])
+    assert "not a number of worker threads" in capsys.readouterr().err
+
+
+def test_serve_workers_default_to_the_backend() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert args.workers is None and args.exit_when_ready is False  # linker.serve decides
+    assert build_parser().parse_args(["serve", "--workers", "0"]).workers == 0
 
 
 def _free_port() -> int:
@@ -85,3 +100,57 @@ def test_serve_on_a_taken_port_is_a_clear_error() -> None:
         )
     assert done.returncode == 2
     assert f"Port {port} is in use" in done.stderr
+
+
+def test_serve_exit_when_ready_runs_workers_and_stops_after_readyz(tmp_path) -> None:
+    """The smoke test of ``make run RUN_ONCE=1``: up with its worker thread (SQLite), ready
+    over HTTP, then exit 0."""
+    url = f"sqlite:///{tmp_path / 'once.db'}"
+    Store.open(url, check=False).upgrade()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linker",
+            "serve",
+            "--port",
+            str(_free_port()),
+            "--exit-when-ready",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "LINKER_DATABASE_URL": url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "serving http://127.0.0.1:" in done.stdout and "1 job worker thread" in done.stdout
+    assert '"status": "ready"' in done.stderr
+
+
+def test_serve_exit_when_ready_fails_when_never_ready(tmp_path, monkeypatch) -> None:
+    """A database behind the latest revision is never ready: exit 1 once the wait is over."""
+    from linker import serve
+
+    monkeypatch.setattr(serve, "READY_TIMEOUT", 1.0)
+    monkeypatch.setenv("LINKER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    said: list[str] = []
+    status = serve.serve("127.0.0.1", _free_port(), exit_when_ready=True, say=said.append)
+    assert status == 1
+    assert any("not ready within 1 s" in line for line in said)
+
+
+def test_serve_upgrades_the_default_database(tmp_path, monkeypatch) -> None:
+    """No LINKER_DATABASE_URL: the SQLite file under LINKER_HOME is created at the latest
+    revision on start, so the first /readyz is ready."""
+    from linker import serve
+
+    monkeypatch.delenv("LINKER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LINKER_HOME", str(tmp_path))
+    said: list[str] = []
+    status = serve.serve("127.0.0.1", _free_port(), exit_when_ready=True, say=said.append)
+    assert status == 0, said
+    assert any("schema at revision" in line for line in said)
+    store = Store.open(f"sqlite:///{tmp_path / 'linker.db'}")  # refuses an old schema
+    assert store.revision() is not None
+    store.close()
