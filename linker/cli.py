@@ -47,6 +47,7 @@ from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
 from linker.progress import Heartbeat, Timer, show_progress
 from linker.runs import read_sources, run
 from linker.settings import DEFAULT_THRESHOLD, ENGINES, Settings
+from linker.store_commands import STORE_COMMANDS, add_store_commands, run_store_command
 from linker.world_input import ENTITY_TYPES
 
 T = TypeVar("T")
@@ -315,8 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)"
     )
     serve_cmd.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    serve_cmd.add_argument(
+        "--workers",
+        type=_workers,
+        help="job worker threads (default: 1 on SQLite, 0 on PostgreSQL: run linker worker)",
+    )
+    serve_cmd.add_argument(
+        "--exit-when-ready", action="store_true", help="stop after the first ready /readyz"
+    )
     serve_cmd.add_argument("--debug", action="store_true")
     add_job_commands(commands, _region)
+    add_store_commands(commands)
     return parser
 
 
@@ -706,19 +716,25 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _workers(text: str) -> int:
+    """A number of job worker threads for ``--workers``."""
+    if not text.isdigit() or int(text) > 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of worker threads (0 to 64)")
+    return int(text)
+
+
 def _serve(args: argparse.Namespace) -> int:
-    """Serve the API until Ctrl-C; production runs it under a WSGI server (docs/api.md)."""
-    # Imported here: the file-to-file commands never load Flask.
-    from werkzeug.serving import run_simple
+    """Serve the API (and job workers on SQLite) until Ctrl-C; production runs the app under a
+    WSGI server (docs/api.md)."""
+    from linker.serve import serve
 
-    from api import create_app
-
-    app = create_app()
-    try:
-        run_simple(args.host, args.port, app, threaded=True)
-    except SystemExit as exc:  # Werkzeug said why it cannot listen (port taken, no such address)
-        return 2 if exc.code else 0
-    return 0
+    return serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        exit_when_ready=args.exit_when_ready,
+        say=lambda message: print(f"linker: {message}", file=sys.stderr, flush=True),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -740,6 +756,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command in ("ingest", "worker"):
             return run_job_command(args, console)
+        if args.command in STORE_COMMANDS:
+            return run_store_command(args, console)
         return _run(args, console)
     except LinkerError as exc:
         option = SETTING_OPTIONS.get(exc.setting or "")

@@ -28,7 +28,7 @@ from linker.store.errors import (
     NotFoundError,
     StoreError,
 )
-from linker.store.identities import Identity, IdentityEvent, RecordRef
+from linker.store.identities import EventIn, Identity, IdentityChanges, IdentityEvent, RecordRef
 from linker.store.jobs import Job, Submitted
 from linker.store.migrate import current_revision, head_revision, upgrade
 from linker.store.model_versions import ModelVersion
@@ -40,8 +40,10 @@ from linker.store.unit_of_work import Reader, Store, UnitOfWork
 
 __all__ = [
     "DATABASE_URL_VARIABLE",
+    "EventIn",
     "IdempotencyConflictError",
     "Identity",
+    "IdentityChanges",
     "IdentityEvent",
     "Job",
     "LeaseLostError",

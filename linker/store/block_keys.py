@@ -42,19 +42,50 @@ def replace_block_keys(
     return len(rows)
 
 
+def block_keys_of_records(
+    conn: Connection, refs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """The stored keys of each record ``(source, record_id)`` that has some: its
+    ``(key name, key value)`` pairs (a run compares them with the keys it computed and
+    rewrites only those that changed)."""
+    found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for chunk in chunks(list(dict.fromkeys(refs))):
+        query = select(
+            block_keys.c.source,
+            block_keys.c.record_id,
+            block_keys.c.key_name,
+            block_keys.c.key_value,
+        ).where(tuple_(block_keys.c.source, block_keys.c.record_id).in_(chunk))
+        for source, record_id, name, value in conn.execute(query):
+            found.setdefault((source, record_id), set()).add((name, value))
+    return found
+
+
 def records_by_block_keys(
     conn: Connection, keys: Iterable[tuple[str, str]], *, sources_only: Sequence[str] = ()
 ) -> list[tuple[str, str]]:
-    """``(source, record_id)`` of the records sharing any of the keys: one record's candidates."""
-    wanted = list(dict.fromkeys(keys))
+    """``(source, record_id)`` of the records sharing any of the keys: one record's candidates.
+
+    Keys are looked up per key name, ``key_name = ? AND key_value IN (...)``: a range of the
+    primary key's leading columns on both backends (SQLite scans the table for a row-value
+    ``IN`` of pairs). ``sources_only`` is applied to the rows found, not in the query: given
+    there, SQLite searches the (source, record_id) index instead, every key of the source.
+    """
+    wanted_sources = set(sources_only)
+    by_name: dict[str, list[str]] = {}
+    for name, value in dict.fromkeys(keys):
+        by_name.setdefault(name, []).append(value)
     found: set[tuple[str, str]] = set()
-    for chunk in chunks(wanted):
-        query = (
-            select(block_keys.c.source, block_keys.c.record_id)
-            .where(tuple_(block_keys.c.key_name, block_keys.c.key_value).in_(chunk))
-            .distinct()
-        )
-        if sources_only:
-            query = query.where(block_keys.c.source.in_(sources_only))
-        found.update((row.source, row.record_id) for row in conn.execute(query))
+    for name, values in sorted(by_name.items()):
+        for chunk in chunks(values):
+            query = (
+                select(block_keys.c.source, block_keys.c.record_id)
+                .where(and_(block_keys.c.key_name == name, block_keys.c.key_value.in_(chunk)))
+                .distinct()
+            )
+            found.update(
+                (row.source, row.record_id)
+                for row in conn.execute(query)
+                if not wanted_sources or row.source in wanted_sources
+            )
     return sorted(found)

@@ -14,7 +14,7 @@ survivor, chains flattened, so one lookup answers where a merged id went.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -210,6 +210,188 @@ def retire_identity(
     return seq
 
 
+@dataclass(frozen=True)
+class EventIn:
+    """An event to write: its kind, the ids involved (surviving or kept one first), details."""
+
+    kind: str
+    identity_ids: tuple[str, ...]
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdentityChanges:
+    """What one linkage run changes, decided whole by ``linker.identities``.
+
+    ``owners`` gives the new identity of each record that moves (None: it leaves every
+    identity, e.g. it was erased); ``created`` names each new identity with the position in
+    ``events`` of the event that made it (its create event, or the split or merge that gave
+    it records of older identities); ``merged`` maps an absorbed id to its survivor;
+    ``retired`` lists identities left with no record.
+    """
+
+    events: tuple[EventIn, ...]
+    created: Mapping[str, int] = field(default_factory=dict)
+    owners: Mapping[RecordRef, str | None] = field(default_factory=dict)
+    merged: Mapping[str, str] = field(default_factory=dict)
+    retired: tuple[str, ...] = ()
+
+
+def apply_identity_changes(
+    conn: Connection,
+    now: datetime,
+    entity_type: str,
+    changes: IdentityChanges,
+    model_version_id: str | None,
+) -> list[int]:
+    """Write a linkage run's decision: its events (one per changed id, in order), the new
+    identities, the records that move, the merged and retired ids. Returns the events' seqs.
+
+    ``create_identity``, ``merge_identities`` and the others each make one change between two
+    named identities; a run's decision can move records between many at once (a record leaves
+    one identity for another that keeps its id, with no split or merge of either: it gained or
+    lost members only), so it is written here whole. What the functions above check is checked
+    at the end for every identity the run touched: a live identity holds records, a merged or
+    retired one none, and the transaction fails otherwise.
+    """
+    if entity_type not in ENTITY_TYPES:
+        raise InputError(f"unknown entity type {entity_type!r}; known: {', '.join(ENTITY_TYPES)}")
+    for new_id, position in changes.created.items():
+        if not 0 <= position < len(changes.events):
+            raise InputError(f"new identity {new_id!r} names event {position}, which is not given")
+    # The identities the moved records leave are touched too: one may be left empty.
+    left = set(identities_of_records(conn, changes.owners).values())
+    seqs = _append_events(conn, now, changes.events, model_version_id)
+    created = sorted(changes.created.items(), key=lambda item: item[1])
+    for part in chunks(created):
+        conn.execute(
+            insert(identities),
+            [
+                {
+                    "id": new_id,
+                    "entity_type": entity_type,
+                    "status": "active",
+                    "merged_into": None,
+                    "created_at": now,
+                    "created_seq": seqs[position],
+                    "updated_at": now,
+                }
+                for new_id, position in part
+            ],
+        )
+    owners = list(changes.owners.items())
+    for chunk in chunks(owners):
+        conn.execute(
+            members.delete().where(
+                tuple_(members.c.source, members.c.record_id).in_([ref for ref, _ in chunk])
+            )
+        )
+        moved = [
+            {"identity_id": owner, "source": ref[0], "record_id": ref[1]}
+            for ref, owner in chunk
+            if owner is not None
+        ]
+        if moved:
+            conn.execute(insert(members), moved)
+    for absorbed, survivor in changes.merged.items():
+        # Ids merged into the absorbed one earlier now point straight at the survivor.
+        conn.execute(
+            update(identities)
+            .where(identities.c.merged_into == absorbed)
+            .values(merged_into=survivor, updated_at=now)
+        )
+        conn.execute(
+            update(identities)
+            .where(identities.c.id == absorbed)
+            .values(status="merged", merged_into=survivor, updated_at=now)
+        )
+    for retired in changes.retired:
+        conn.execute(
+            update(identities)
+            .where(identities.c.id == retired)
+            .values(status="retired", updated_at=now)
+        )
+    touched = left | set(changes.created) | set(changes.merged) | set(changes.retired)
+    touched |= {owner for owner in changes.owners.values() if owner is not None}
+    touched |= {x for event in changes.events for x in event.identity_ids}
+    _check_consistent(conn, sorted(touched), entity_type)
+    return seqs
+
+
+def _append_events(
+    conn: Connection,
+    now: datetime,
+    events: Sequence[EventIn],
+    model_version_id: str | None,
+) -> list[int]:
+    """Write many events, numbered in the order given (``append_event`` for a whole run: one
+    lock, one statement per chunk)."""
+    for event in events:
+        if event.kind not in EVENT_KINDS:
+            raise InputError(
+                f"unknown identity event kind {event.kind!r}; known: {', '.join(EVENT_KINDS)}"
+            )
+    if not events:
+        return []
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK})
+    seqs: list[int] = []
+    statement = insert(identity_events).returning(
+        identity_events.c.seq, sort_by_parameter_order=True
+    )
+    for chunk in chunks(events):
+        rows = [
+            {
+                "kind": event.kind,
+                "identity_ids": list(event.identity_ids),
+                "model_version_id": model_version_id,
+                "details": dict(event.details),
+                "at": now,
+            }
+            for event in chunk
+        ]
+        seqs.extend(int(seq) for seq in conn.execute(statement, rows).scalars())
+    return seqs
+
+
+def _check_consistent(conn: Connection, ids: list[str], entity_type: str) -> None:
+    """Every one of ``ids`` exists, is of ``entity_type``, holds records if and only if it is
+    active, and a merged one points at an active survivor."""
+    owned = _members_of(conn, ids)
+    found: dict[str, Any] = {}
+    for chunk in chunks(ids):
+        found.update(
+            (row.id, row)
+            for row in conn.execute(select(identities).where(identities.c.id.in_(chunk)))
+        )
+    survivors = {row.merged_into for row in found.values() if row.merged_into is not None}
+    status_of = {
+        row.id: row.status
+        for chunk in chunks(sorted(survivors))
+        for row in conn.execute(
+            select(identities.c.id, identities.c.status).where(identities.c.id.in_(chunk))
+        )
+    }
+    for identity_id in ids:
+        row = found.get(identity_id)
+        if row is None:
+            raise StoreError(f"identity {identity_id!r} is named by the run but not stored")
+        if row.entity_type != entity_type:
+            raise StoreError(
+                f"identity {identity_id!r} is a {row.entity_type} identity, not {entity_type}"
+            )
+        if (row.status == "active") != bool(owned.get(identity_id)):
+            held = len(owned.get(identity_id, ()))
+            raise StoreError(
+                f"identity {identity_id!r} would be {row.status} with {held} record(s); "
+                "only an active identity holds records"
+            )
+        if row.merged_into is not None and status_of.get(row.merged_into) != "active":
+            raise StoreError(
+                f"identity {identity_id!r} would point at {row.merged_into!r}, which is not active"
+            )
+
+
 def get_identity(conn: Connection, identity_id: str) -> Identity:
     row = conn.execute(select(identities).where(identities.c.id == identity_id)).one_or_none()
     if row is None:
@@ -238,6 +420,24 @@ def list_identities(
     rows = conn.execute(query).all()
     owned = _members_of(conn, [row.id for row in rows])
     return [_identity(row, owned.get(row.id, ())) for row in rows]
+
+
+def all_identities(conn: Connection, entity_type: str) -> list[Identity]:
+    """Every identity of an entity type, whatever its status, with its members, in id order:
+    what a linkage run decides from (two statements, however many identities)."""
+    owned: dict[str, list[RecordRef]] = {}
+    query = (
+        select(members.c.identity_id, members.c.source, members.c.record_id)
+        .join(identities, identities.c.id == members.c.identity_id)
+        .where(identities.c.entity_type == entity_type)
+        .order_by(members.c.source, members.c.record_id)
+    )
+    for identity_id, source, record_id in conn.execute(query):
+        owned.setdefault(identity_id, []).append((source, record_id))
+    rows = conn.execute(
+        select(identities).where(identities.c.entity_type == entity_type).order_by(identities.c.id)
+    )
+    return [_identity(row, tuple(owned.get(row.id, ()))) for row in rows]
 
 
 def identities_of_records(conn: Connection, refs: Iterable[RecordRef]) -> dict[RecordRef, str]:

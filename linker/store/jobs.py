@@ -301,13 +301,19 @@ def list_jobs(conn: Connection, *, state: str | None = None, limit: int = 100) -
     return [_job(row) for row in conn.execute(query)]
 
 
-def job_results_of(conn: Connection, job_id: str) -> dict[int, Any]:
-    """Chunk number -> payload, in chunk order."""
+def job_results_of(
+    conn: Connection, job_id: str, *, after: int | None = None, limit: int | None = None
+) -> dict[int, Any]:
+    """Chunk number -> payload, in chunk order; ``after`` and ``limit`` page through them."""
     query = (
         select(job_results.c.chunk, job_results.c.payload)
         .where(job_results.c.job_id == job_id)
         .order_by(job_results.c.chunk)
     )
+    if after is not None:
+        query = query.where(job_results.c.chunk > after)
+    if limit is not None:
+        query = query.limit(limit)
     return {row.chunk: row.payload for row in conn.execute(query)}
 
 

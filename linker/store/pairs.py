@@ -76,6 +76,26 @@ def put_pairs(
     return len(batch)
 
 
+def forget_pairs(conn: Connection, model_version_id: str, refs: Iterable[RecordRef]) -> int:
+    """Remove the pairs under a version that involve any of the records (a linkage run scores
+    them again); returns how many went."""
+    wanted = list(dict.fromkeys(refs))
+    removed = 0
+    for chunk in chunks(wanted):
+        removed += conn.execute(
+            delete(pairs).where(
+                and_(
+                    pairs.c.model_version_id == model_version_id,
+                    or_(
+                        tuple_(pairs.c.source_l, pairs.c.record_id_l).in_(chunk),
+                        tuple_(pairs.c.source_r, pairs.c.record_id_r).in_(chunk),
+                    ),
+                )
+            )
+        ).rowcount
+    return removed
+
+
 def pairs_of(
     conn: Connection,
     model_version_id: str,

@@ -9,12 +9,12 @@ caller's one transaction, so a failure at any row leaves none of the batch.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from linker.errors import InputError
 from linker.store.batches import CHUNK_ROWS, chunks
@@ -46,6 +46,8 @@ class StoredRecord:
     created_at: datetime
     updated_at: datetime
     erased_at: datetime | None
+    resolved_hash: str | None = None  # the content a linkage run last resolved; None: never
+    resolved_version: str | None = None  # the model version of that run
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,43 @@ def get_records(conn: Connection, refs: Iterable[tuple[str, str]]) -> list[Store
     return [found[ref] for ref in refs if ref in found]
 
 
+def records_to_resolve(conn: Connection, sources: Sequence[str]) -> list[StoredRecord]:
+    """The records of ``sources`` whose content no linkage run has resolved: new, changed or
+    erased since the last run (``resolved_hash`` differs from ``content_hash``), by source and
+    record id. An erased record that no run ever saw is left: there is nothing to undo."""
+    query = (
+        select(records)
+        .where(
+            and_(
+                records.c.source.in_(list(sources)),
+                or_(
+                    and_(records.c.resolved_hash.is_(None), records.c.erased_at.is_(None)),
+                    records.c.resolved_hash != records.c.content_hash,
+                ),
+            )
+        )
+        .order_by(records.c.source, records.c.record_id)
+    )
+    return [_record(row) for row in conn.execute(query)]
+
+
+def mark_resolved(
+    conn: Connection, resolved: Mapping[tuple[str, str], str], model_version_id: str | None
+) -> int:
+    """Record that a linkage run under ``model_version_id`` resolved each record ``(source,
+    record_id)`` at the content hash it read; a record changed since (another hash) stays to be
+    resolved. Returns how many were marked."""
+    keys = [(source, record_id, digest) for (source, record_id), digest in resolved.items()]
+    marked = 0
+    for chunk in chunks(keys):  # one statement per chunk, not one per record
+        marked += conn.execute(
+            update(records)
+            .where(tuple_(records.c.source, records.c.record_id, records.c.content_hash).in_(chunk))
+            .values(resolved_hash=records.c.content_hash, resolved_version=model_version_id)
+        ).rowcount
+    return marked
+
+
 def _checked(
     rows: Iterable[RecordIn], source: str, first_row: dict[str, int]
 ) -> Iterator[tuple[int, RecordIn]]:
@@ -246,4 +285,6 @@ def _record(row: Any) -> StoredRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         erased_at=row.erased_at,
+        resolved_hash=row.resolved_hash,
+        resolved_version=row.resolved_version,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, tuple_
 
 from linker.errors import InputError
 from linker.store.batches import chunks
+from linker.store.errors import NotFoundError
 from linker.store.schema import RELATION_TYPES, relations
 from linker.store.sources import get_source
 from linker.store.types import without_nan
@@ -75,6 +76,18 @@ def put_relations(conn: Connection, source: str, rows: Iterable[Relation]) -> in
     return len(batch)
 
 
+def get_relation(conn: Connection, source: str, relation_id: str) -> Relation:
+    """The relation ``relation_id`` that ``source`` reported; ``NotFoundError`` if none."""
+    row = conn.execute(
+        select(relations).where(
+            and_(relations.c.source == source, relations.c.relation_id == relation_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"source {source!r} has no relation {relation_id!r}")
+    return _relation(row)
+
+
 def relations_of(
     conn: Connection, refs: Iterable[RecordRef], *, types: tuple[str, ...] = ()
 ) -> list[tuple[str, Relation]]:
@@ -91,13 +104,17 @@ def relations_of(
         if types:
             query = query.where(relations.c.type.in_(types))
         for row in conn.execute(query):
-            found[(row.source, row.relation_id)] = Relation(
-                relation_id=row.relation_id,
-                type=row.type,
-                from_record=(row.from_source, row.from_record_id),
-                to_record=(row.to_source, row.to_record_id),
-                amount=row.amount,
-                date=row.date,
-                attributes=row.attributes,
-            )
+            found[(row.source, row.relation_id)] = _relation(row)
     return [(source, found[(source, rid)]) for source, rid in sorted(found)]
+
+
+def _relation(row: Any) -> Relation:
+    return Relation(
+        relation_id=row.relation_id,
+        type=row.type,
+        from_record=(row.from_source, row.from_record_id),
+        to_record=(row.to_source, row.to_record_id),
+        amount=row.amount,
+        date=row.date,
+        attributes=row.attributes,
+    )

@@ -82,6 +82,11 @@ records = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("erased_at", UtcDateTime),
+    # The content hash a linkage run last resolved (None: never): an incremental run takes
+    # the records where it differs from content_hash (new, changed or erased since); a full
+    # run under the same version skips rewriting their keys and pairs.
+    Column("resolved_hash", String(64)),
+    Column("resolved_version", String(ID)),  # the model version of that run
 )
 
 block_keys = Table(

@@ -34,7 +34,7 @@ from linker.store import (
 from linker.store.batches import CHUNK_ROWS
 from linker.store.engine import WRITE_OPTION, create_store_engine, database_url, display_url
 from linker.store.errors import StoreError
-from linker.store.identities import Identity, IdentityEvent, RecordRef
+from linker.store.identities import Identity, IdentityChanges, IdentityEvent, RecordRef
 from linker.store.jobs import Job, Submitted
 from linker.store.migrate import check_revision, current_revision, upgrade
 from linker.store.model_versions import ModelVersion
@@ -139,10 +139,18 @@ class Reader:
     def records_by_ref(self, refs: Iterable[RecordRef]) -> list[StoredRecord]:
         return records.get_records(self.connection, refs)
 
+    def records_to_resolve(self, sources: Sequence[str]) -> list[StoredRecord]:
+        return records.records_to_resolve(self.connection, sources)
+
     def records_by_block_keys(
         self, keys: Iterable[tuple[str, str]], *, sources: Sequence[str] = ()
     ) -> list[RecordRef]:
         return block_keys.records_by_block_keys(self.connection, keys, sources_only=sources)
+
+    def block_keys_of_records(
+        self, refs: Iterable[RecordRef]
+    ) -> dict[RecordRef, set[tuple[str, str]]]:
+        return block_keys.block_keys_of_records(self.connection, refs)
 
     def identity(self, identity_id: str) -> Identity:
         return identities.get_identity(self.connection, identity_id)
@@ -161,6 +169,9 @@ class Reader:
         return identities.list_identities(
             self.connection, entity_type, status=status, after=after, limit=limit
         )
+
+    def all_identities(self, entity_type: str) -> list[Identity]:
+        return identities.all_identities(self.connection, entity_type)
 
     def identities_of_records(self, refs: Iterable[RecordRef]) -> dict[RecordRef, str]:
         return identities.identities_of_records(self.connection, refs)
@@ -185,6 +196,9 @@ class Reader:
     ) -> list[ScoredPair]:
         return pairs.pairs_of(self.connection, model_version_id, refs, bands=bands)
 
+    def relation(self, source: str, relation_id: str) -> Relation:
+        return relations.get_relation(self.connection, source, relation_id)
+
     def relations_of(
         self, refs: Iterable[RecordRef], *, types: tuple[str, ...] = ()
     ) -> list[tuple[str, Relation]]:
@@ -196,8 +210,10 @@ class Reader:
     def jobs(self, *, state: str | None = None, limit: int = 100) -> list[Job]:
         return jobs.list_jobs(self.connection, state=state, limit=limit)
 
-    def job_results(self, job_id: str) -> dict[int, Any]:
-        return jobs.job_results_of(self.connection, job_id)
+    def job_results(
+        self, job_id: str, *, after: int | None = None, limit: int | None = None
+    ) -> dict[int, Any]:
+        return jobs.job_results_of(self.connection, job_id, after=after, limit=limit)
 
 
 class UnitOfWork(Reader):
@@ -216,6 +232,9 @@ class UnitOfWork(Reader):
     def set_prepared(self, source: str, prepared: Mapping[str, Mapping[str, Any]]) -> None:
         records.set_prepared(self.connection, source, prepared)
 
+    def mark_resolved(self, resolved: Mapping[RecordRef, str], model_version_id: str | None) -> int:
+        return records.mark_resolved(self.connection, resolved, model_version_id)
+
     def erase_record(self, source: str, record_id: str) -> None:
         records.erase_record(self.connection, self._clock(), source, record_id)
 
@@ -224,6 +243,9 @@ class UnitOfWork(Reader):
 
     def put_relations(self, source: str, rows: Iterable[Relation]) -> int:
         return relations.put_relations(self.connection, source, rows)
+
+    def forget_pairs(self, model_version_id: str, refs: Iterable[RecordRef]) -> int:
+        return pairs.forget_pairs(self.connection, model_version_id, refs)
 
     def put_pairs(self, model_version_id: str, scored: Iterable[ScoredPair]) -> int:
         return pairs.put_pairs(self.connection, self._clock(), model_version_id, scored)
@@ -264,6 +286,13 @@ class UnitOfWork(Reader):
     ) -> int:
         return identities.split_identity(
             self.connection, self._clock(), identity_id, parts, model_version_id
+        )
+
+    def apply_identity_changes(
+        self, entity_type: str, changes: IdentityChanges, model_version_id: str | None
+    ) -> list[int]:
+        return identities.apply_identity_changes(
+            self.connection, self._clock(), entity_type, changes, model_version_id
         )
 
     def retire_identity(self, identity_id: str, model_version_id: str | None) -> int:
@@ -339,6 +368,12 @@ class UnitOfWork(Reader):
 
     def fail_job(self, job_id: str, worker: str, error: Mapping[str, Any]) -> Job:
         return jobs.fail_job(self.connection, self._clock(), job_id, worker, error)
+
+    def add_job_errors(self, job_id: str, worker: str, errors: Sequence[Mapping[str, Any]]) -> Job:
+        return jobs.add_job_errors(self.connection, self._clock(), job_id, worker, errors)
+
+    def release_job(self, job_id: str, worker: str) -> Job:
+        return jobs.release_job(self.connection, self._clock(), job_id, worker)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from linker.cli import main
+from linker.store import head_revision
 
 
 def test_db_upgrade_then_current(
@@ -16,12 +17,12 @@ def test_db_upgrade_then_current(
     monkeypatch.setenv("LINKER_DATABASE_URL", url)
     assert main(["db", "current"]) == 0
     assert capsys.readouterr().out == (
-        f"database: {url}\nrevision: none (latest is 0001: run linker db upgrade)\n"
+        f"database: {url}\nrevision: none (latest is {head_revision()}: run linker db upgrade)\n"
     )
     assert main(["db", "upgrade"]) == 0
-    assert capsys.readouterr().out == f"database: {url}\nrevision: 0001 (latest)\n"
+    assert capsys.readouterr().out == f"database: {url}\nrevision: {head_revision()} (latest)\n"
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out == f"database: {url}\nrevision: 0001 (latest)\n"
+    assert capsys.readouterr().out == f"database: {url}\nrevision: {head_revision()} (latest)\n"
 
 
 def test_db_upgrade_hides_the_password_when_it_fails(

@@ -41,9 +41,9 @@ TABLES = {
 def test_upgrade_from_empty_creates_every_table(engine_factory: Callable[[], Engine]) -> None:
     store = Store(engine_factory())
     assert store.revision() is None
-    assert store.upgrade() == head_revision() == "0001"
+    assert store.upgrade() == head_revision() == "0002"
     assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert store.upgrade() == "0001"  # a second upgrade is a no-op
+    assert store.upgrade() == "0002"  # a second upgrade is a no-op
 
 
 def test_migrated_schema_is_the_one_the_code_queries(store: Store) -> None:
@@ -59,13 +59,13 @@ def test_downgrade_to_base_removes_the_tables(store: Store) -> None:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
     assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
-    assert store.upgrade() == "0001"
+    assert store.upgrade() == head_revision()
 
 
 def test_open_refuses_a_database_not_upgraded(engine_factory: Callable[[], Engine]) -> None:
     engine = engine_factory()
     url = engine.url.render_as_string(hide_password=False)
-    with pytest.raises(StoreError, match="is empty, this linker needs 0001"):
+    with pytest.raises(StoreError, match=f"is empty, this linker needs {head_revision()}"):
         Store.open(url, check=True)
 
 
