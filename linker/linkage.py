@@ -300,22 +300,9 @@ def _incremental(
 def _run_applied(
     stored: Sequence[StoredRecord], sources: Sequence[Source], settings: Settings, say: Say
 ) -> RunResult | None:
-    """``run`` under a version's settings. A blocking key column that exists only when some
-    record has the data (``name_forms_ph``: when some record has an alias) may be missing from
-    the records of this run; the run then applies the version's other rules (a rule on a key
-    no record has blocks nothing anyway). None when no rule is left: every record stands
-    alone."""
-    tables = source_tables(stored, sources, settings.id_column)
-    try:
-        return run(tables, settings, say=say)
-    except ConfigError as exc:
-        if not settings.rules or "blocking rules use key(s)" not in str(exc):
-            raise
-    columns = set(_prepared(stored, sources, settings).columns)
-    rules = tuple(r for r in settings.rules if all(k in columns for k in r.keys))
-    if not rules:
-        return None
-    return run(tables, replace(settings, rules=rules), say=say)
+    """``run`` under a version's settings (a rule on a key column no record of this run has
+    is skipped by the pipeline: it blocks nothing)."""
+    return run(source_tables(stored, sources, settings.id_column), settings, say=say)
 
 
 # --- writing a run's outcome -------------------------------------------------------------

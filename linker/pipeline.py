@@ -25,6 +25,7 @@ from linker.blocking import (
     choose_rules,
     key_fields,
 )
+from linker.blocking.rules import DATA_DEPENDENT_KEYS
 from linker.cannot_link import PersonFacts
 from linker.cluster import RecordFacts, cluster_records, greedy_one_to_one, name_clusters
 from linker.compare import Comparison, compare_pairs, entity_comparisons
@@ -200,15 +201,21 @@ def blocking_rules(
     records: pd.DataFrame, settings: Settings, codes: KeyCodes
 ) -> list[BlockingRule]:
     """The settings' rules, checked against the records' key columns, or else rules chosen
-    from the records within the blocking budget."""
+    from the records within the blocking budget.
+
+    A rule on a key that exists only when some record has the data (``DATA_DEPENDENT_KEYS``:
+    ``name_forms_ph`` when one has an alias) blocks nothing where these records lack it and is
+    skipped, so a small batch runs under a stored version's rules; any other missing key is a
+    mistake in the rules and an error."""
     if settings.rules is None:
         return choose_rules(records, settings.blocking, codes)
-    missing = sorted({k for rule in settings.rules for k in rule.keys if k not in records})
-    if missing:
+    missing = {k for rule in settings.rules for k in rule.keys if k not in records}
+    unknown = sorted(missing - DATA_DEPENDENT_KEYS)
+    if unknown:
         raise ConfigError(
-            f"blocking rules use key(s) {', '.join(missing)} that these records do not have"
+            f"blocking rules use key(s) {', '.join(unknown)} that these records do not have"
         )
-    return list(settings.rules)
+    return [rule for rule in settings.rules if not set(rule.keys) & missing]
 
 
 def score_pairs(

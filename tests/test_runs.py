@@ -17,7 +17,7 @@ from linker.errors import ConfigError, LinkerError
 from linker.models import PairClassifier
 from linker.pipeline import train_features
 from linker.prepare import PrepareOptions
-from linker.prepare.sources import plan_columns, prepare_sources
+from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
 from linker.runs import RunResult, read_sources, run
 from linker.settings import Settings
 from linker.synth.world import generate_world
@@ -193,3 +193,20 @@ def test_library_messages_never_name_command_line_options() -> None:
             if ('"' in code or "'" in code) and " --" in code and "``" not in code:
                 offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_stored_rule_on_a_key_that_needs_aliases_is_skipped_where_none_has_one() -> None:
+    # A version fitted where some records had aliases, applied to a batch where none has.
+    rules = (BlockingRule(("name_forms_ph",)), BlockingRule(("dob",)))
+    frame = pd.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "given_name": ["Jean", "Jean", "Paul"],
+            "family_name": ["Dupont", "Dupont", "Martin"],
+            "dob": ["1970-01-02", "1970-01-02", "1980-03-04"],
+        }
+    )
+    table = SourceTable("people.csv", frame, pd.Series(np.arange(2, 5)))
+    result = run([table], Settings(model="unsupervised", rules=rules))
+    assert list(result.outcome.blocking.pairs_per_rule) == ["dob"]
+    assert result.result.groupby("cluster_id").size().max() == 2

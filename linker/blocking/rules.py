@@ -53,6 +53,10 @@ KEY_COLUMNS: dict[str, bool] = {
     "holder_name_ph": False,
 }
 
+# Keys made only when some record of the run has the data (a run of records without aliases
+# has no name_forms_ph column): a stored rule on one of them blocks nothing in such a run.
+DATA_DEPENDENT_KEYS = frozenset({"name_forms_ph"})
+
 # What each key is built from, as prepared columns or comparison names: the comparisons
 # reading them (or so named) agree, more or less, on every pair the key blocks together, so
 # an EM session over that key's pairs holds them out. A key not listed is built from the
