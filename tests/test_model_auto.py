@@ -90,6 +90,13 @@ def test_the_trained_model_must_be_better_by_a_margin(
     assert f"sd {sd:.1f}" in evidence.reason()
 
 
+def test_a_lead_of_one_pair_is_no_evidence_however_sure_the_referee() -> None:
+    # A 10-record file: one disputed pair, the referee's posterior 0 or 1 (sd 0).
+    lone = Evidence(2, 0.5, 0, 1, 1.0, 0.0, 0.0, 0.5)
+    assert lone.chosen == "unsupervised" and "3 pairs" in lone.reason()
+    assert Evidence(40, 0.5, 4, 0, 4.0, 0.0, 0.0, 0.5).chosen == "trained"
+
+
 def test_no_disputed_pair_keeps_the_trained_model() -> None:
     fields = _fields([(1, 1, 1), (0, 0, 0)], [1, 1])
     evidence = referee_vote(np.array([0.9, 0.1]), np.array([0.6, 0.4]), fields, threshold=0.5)

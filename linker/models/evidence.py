@@ -50,6 +50,9 @@ CHECK = "latent-class referee"
 WITNESS_CUTS = (0.02, 0.98)
 WITNESS_LEVELS = ("sure no", "unsure", "sure yes")
 MARGIN_SD = 3.0  # the trained model's advantage, in standard deviations, that keeps it
+# ... and in pairs at least: on a tiny file the referee is sure of itself (sd 0 over one
+# disputed pair), and one pair is no evidence of transfer.
+MIN_LEAD_PAIRS = 3.0
 MAX_ITER = 500
 TOL = 1e-6
 PSEUDO_COUNT = 0.5  # per level and class: no level has probability 0
@@ -84,8 +87,11 @@ class Evidence:
     @property
     def keeps_trained(self) -> bool:
         """The referee finds the trained model better by ``MARGIN_SD`` standard deviations
-        (with no disputed pair: the two are alike, and the trained model stays)."""
-        return self.advantage >= MARGIN_SD * self.advantage_sd
+        and ``MIN_LEAD_PAIRS`` pairs (with no disputed pair: the two are alike, and the
+        trained model stays)."""
+        if self.disputed == 0:
+            return True
+        return self.advantage >= max(MARGIN_SD * self.advantage_sd, MIN_LEAD_PAIRS)
 
     @property
     def chosen(self) -> str:
@@ -101,7 +107,10 @@ class Evidence:
         verdict = (
             "trained kept (better)"
             if self.keeps_trained
-            else f"unsupervised kept (the trained model not better by {MARGIN_SD:g} sd)"
+            else (
+                f"unsupervised kept (the trained model not better by {MARGIN_SD:g} sd "
+                f"and {MIN_LEAD_PAIRS:g} pairs)"
+            )
         )
         return (
             f"{CHECK}: the models disagree on {self.disputed:,} of {self.candidates:,} "
