@@ -132,8 +132,9 @@ def default_handlers() -> dict[str, Handler]:
     # Imported here: the handlers' modules import this one (for JobContext).
     from linker.ingest import INGEST, run_ingest
     from linker.linkage_jobs import LINKAGE_RUN, run_linkage_job
+    from linker.screening import SCREENING, run_screening_job
 
-    return {INGEST: run_ingest, LINKAGE_RUN: run_linkage_job}
+    return {INGEST: run_ingest, LINKAGE_RUN: run_linkage_job, SCREENING: run_screening_job}
 
 
 @dataclass(frozen=True)

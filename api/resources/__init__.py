@@ -18,8 +18,10 @@ from api.resources import (
     ingest_jobs,
     jobs,
     linkage_runs,
+    match,
     records,
     relations,
+    screenings,
     sources,
 )
 
@@ -33,4 +35,7 @@ RESOURCES: tuple[APIBlueprint, ...] = (
     jobs.blueprint,
     identities.blueprint,
     identity_events.blueprint,
+    match.blueprint,
+    screenings.blueprint,
+    screenings.jobs_blueprint,
 )

@@ -30,7 +30,7 @@ def test_every_store_operation_declares_503_and_problems_only(spec) -> None:
         if path.startswith("/v1/") and path != "/v1/health" and path != "/v1/openapi.json"
         for method, op in item.items()
     ]
-    assert len(operations) == 14
+    assert len(operations) == 23
     for path, method, operation in operations:
         responses = operation["responses"]
         assert "503" in responses, (path, method)
@@ -47,6 +47,11 @@ def test_every_store_operation_declares_503_and_problems_only(spec) -> None:
         ("/v1/sources/{source}/records/{record_id}", "get", {"200", "404", "410"}),
         ("/v1/sources/{source}/records/{record_id}", "delete", {"204", "404"}),
         ("/v1/identities/{identity_id}", "get", {"200", "308", "404", "410"}),
+        ("/v1/identities/{identity_id}/why", "get", {"200", "308", "404", "410"}),
+        ("/v1/identities/{identity_id}/network", "get", {"200", "308", "404", "410", "422"}),
+        ("/v1/identities/{identity_id}/split", "post", {"200", "308", "404", "409", "422"}),
+        ("/v1/identities/merge", "post", {"200", "409", "422"}),
+        ("/v1/identities/undo", "post", {"200", "404", "409", "422"}),
         ("/v1/ingest-jobs", "post", {"202", "404", "413", "415", "422"}),
         ("/v1/linkage-runs", "post", {"202", "422"}),
         ("/v1/jobs/{job_id}/results", "get", {"200", "400", "404"}),
