@@ -202,9 +202,12 @@ def test_auto_keeps_the_model_that_scores_better_on_files_we_did_not_write(
     heard: list[str] = []
     auto = _run(paths, job, "auto", heard)
     model = auto.stats()["model"]
-    evidence = model["evidence"]
-    assert evidence["check"] == CHECK and evidence["chosen"] == model["kind"]
-    assert any(line.startswith(f"auto: {CHECK}: ") for line in heard)  # the figures, said
+    evidence = model.get("evidence")
+    if evidence is None:  # Febrl holds only names, dates and contacts: not weighed
+        assert "none of the fields it learnt" in model["reason"]
+    else:
+        assert evidence["check"] == CHECK and evidence["chosen"] == model["kind"]
+        assert any(line.startswith(f"auto: {CHECK}: ") for line in heard)  # the figures, said
     other = "unsupervised" if model["kind"] == "trained" else "trained"
     f1_auto, f1_other = _f1(auto, truth, job), _f1(_run(paths, job, other), truth, job)
     assert f1_auto >= f1_other - TIE, (case, model["kind"], f1_auto, f1_other, evidence)
