@@ -385,7 +385,14 @@ class FellegiSunter:
 
     def _prior_u(self, group: int) -> np.ndarray:
         """Random pairs rarely agree: each level above the bottom is a tenth as likely as the
-        one below (a member's missing state as likely as its bottom level, in joint groups)."""
+        one below (a member's missing state as likely as its bottom level, in joint groups).
+
+        The members of a joint group are read together because they depend on one another
+        (an address fixes its postcode and city), so a combination is as likely as its least
+        likely member, not as their product: the product put u(same address, postcode and
+        city) at 6e-15 where random pairs were too few to say otherwise, and a shared
+        household address outweighed different names, dates and phones (synth100k pair
+        precision 0.965; with the minimum 0.994)."""
         _, members = self.groups[group]
         axes = []
         for member in members:
@@ -394,7 +401,7 @@ class FellegiSunter:
             axes.append(agreement if len(members) == 1 else np.r_[1.0, agreement])
         prior = axes[0]
         for axis in axes[1:]:
-            prior = np.multiply.outer(prior, axis)
+            prior = np.minimum.outer(prior, axis)
         flat = prior.ravel()[(0 if len(members) == 1 else 1) :]
         return np.asarray(flat / flat.sum(), dtype=np.float64)
 
