@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, delete, insert, select, tuple_
+from sqlalchemy import Connection, and_, delete, insert, select
 
-from linker.store.batches import chunks
+from linker.store.batches import chunks, pairs_in
 from linker.store.schema import block_keys
 
 
@@ -55,7 +55,7 @@ def block_keys_of_records(
             block_keys.c.record_id,
             block_keys.c.key_name,
             block_keys.c.key_value,
-        ).where(tuple_(block_keys.c.source, block_keys.c.record_id).in_(chunk))
+        ).where(pairs_in(block_keys.c.source, block_keys.c.record_id, chunk))
         for source, record_id, name, value in conn.execute(query):
             found.setdefault((source, record_id), set()).add((name, value))
     return found

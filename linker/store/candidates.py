@@ -25,11 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 
-from linker.store.batches import chunks
+from linker.store.batches import chunks, pairs_in
 from linker.store.records import StoredRecord, _record
 from linker.store.schema import block_keys, identity_members, model_versions, records
 
@@ -56,7 +55,7 @@ def candidates_by_key(
     for chunk in chunks(wanted):
         query = (
             select(block_keys.c.key_name, block_keys.c.key_value, block_keys.c.source, func.count())
-            .where(_pairs_in(block_keys.c.key_name, block_keys.c.key_value, chunk))
+            .where(pairs_in(block_keys.c.key_name, block_keys.c.key_value, chunk))
             .group_by(block_keys.c.key_name, block_keys.c.key_value, block_keys.c.source)
         )
         for name, value, source, n in conn.execute(query):
@@ -71,7 +70,7 @@ def candidates_by_key(
             block_keys.c.key_value,
             block_keys.c.source,
             block_keys.c.record_id,
-        ).where(_pairs_in(block_keys.c.key_name, block_keys.c.key_value, chunk))
+        ).where(pairs_in(block_keys.c.key_name, block_keys.c.key_value, chunk))
         for name, value, source, record_id in conn.execute(query):
             if source in allowed:
                 by_key[(name, value)].append((source, record_id))
@@ -83,7 +82,7 @@ def records_of(conn: Connection, refs: Iterable[RecordRef]) -> list[StoredRecord
     wanted = list(dict.fromkeys(refs))
     found: dict[RecordRef, StoredRecord] = {}
     for chunk in chunks(wanted):
-        query = select(records).where(_pairs_in(records.c.source, records.c.record_id, chunk))
+        query = select(records).where(pairs_in(records.c.source, records.c.record_id, chunk))
         for row in conn.execute(query):
             found[(row.source, row.record_id)] = _record(row)
     return [found[ref] for ref in wanted if ref in found]
@@ -95,7 +94,7 @@ def owners_of(conn: Connection, refs: Iterable[RecordRef]) -> dict[RecordRef, st
     table = identity_members
     for chunk in chunks(list(dict.fromkeys(refs))):
         query = select(table.c.source, table.c.record_id, table.c.identity_id).where(
-            _pairs_in(table.c.source, table.c.record_id, chunk)
+            pairs_in(table.c.source, table.c.record_id, chunk)
         )
         found.update(((s, r), identity) for s, r, identity in conn.execute(query))
     return found
@@ -114,16 +113,6 @@ def members_of(conn: Connection, identity_ids: Iterable[str]) -> dict[str, list[
         for identity, source, record_id in conn.execute(query):
             owned.setdefault(identity, []).append((source, record_id))
     return owned
-
-
-def _pairs_in(
-    first: Column[Any], second: Column[Any], pairs: Sequence[tuple[str, str]]
-) -> ColumnElement[bool]:
-    """``(first, second)`` is one of ``pairs``, as terms an index on both answers."""
-    grouped: dict[str, list[str]] = {}
-    for a, b in pairs:
-        grouped.setdefault(a, []).append(b)
-    return or_(*(and_(first == a, second.in_(bs)) for a, bs in grouped.items()))
 
 
 def active_version_id(conn: Connection, entity_type: str) -> str | None:

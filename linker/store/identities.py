@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from linker.errors import InputError
-from linker.store.batches import chunks
+from linker.store.batches import chunks, pairs_in
 from linker.store.errors import NotFoundError, StoreError
 from linker.store.records import get_records
 from linker.store.schema import ENTITY_TYPES, EVENT_KINDS, identities, identity_events
@@ -283,7 +283,7 @@ def apply_identity_changes(
     for chunk in chunks(owners):
         conn.execute(
             members.delete().where(
-                tuple_(members.c.source, members.c.record_id).in_([ref for ref, _ in chunk])
+                pairs_in(members.c.source, members.c.record_id, [ref for ref, _ in chunk])
             )
         )
         moved = [
@@ -445,7 +445,7 @@ def identities_of_records(conn: Connection, refs: Iterable[RecordRef]) -> dict[R
     wanted = list(dict.fromkeys(refs))
     found: dict[RecordRef, str] = {}
     for chunk in chunks(wanted):
-        query = select(members).where(tuple_(members.c.source, members.c.record_id).in_(chunk))
+        query = select(members).where(pairs_in(members.c.source, members.c.record_id, chunk))
         found.update(((row.source, row.record_id), row.identity_id) for row in conn.execute(query))
     return found
 
@@ -513,7 +513,7 @@ def _set_owner(conn: Connection, identity_id: str, refs: list[RecordRef]) -> Non
     for chunk in chunks(refs):
         conn.execute(
             update(members)
-            .where(tuple_(members.c.source, members.c.record_id).in_(chunk))
+            .where(pairs_in(members.c.source, members.c.record_id, chunk))
             .values(identity_id=identity_id)
         )
 

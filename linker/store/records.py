@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from linker.errors import InputError
-from linker.store.batches import CHUNK_ROWS, chunks
+from linker.store.batches import CHUNK_ROWS, chunks, pairs_in
 from linker.store.errors import NotFoundError
 from linker.store.schema import block_keys, records
 from linker.store.sources import check_id, get_source
@@ -193,7 +193,7 @@ def get_records(conn: Connection, refs: Iterable[tuple[str, str]]) -> list[Store
     refs = list(dict.fromkeys(refs))
     found: dict[tuple[str, str], StoredRecord] = {}
     for chunk in chunks(refs):
-        query = select(records).where(tuple_(records.c.source, records.c.record_id).in_(chunk))
+        query = select(records).where(pairs_in(records.c.source, records.c.record_id, chunk))
         for row in conn.execute(query):
             found[(row.source, row.record_id)] = _record(row)
     return [found[ref] for ref in refs if ref in found]
