@@ -29,7 +29,7 @@ from linker.blocking.rules import DATA_DEPENDENT_KEYS
 from linker.cannot_link import PersonFacts
 from linker.cluster import RecordFacts, cluster_records, greedy_one_to_one, name_clusters
 from linker.compare import Comparison, compare_pairs, entity_comparisons
-from linker.compare.features import EncodedColumn, encode_records
+from linker.compare.features import EncodedColumn, encode_records, independent_comparisons
 from linker.errors import ConfigError, InputError
 from linker.models import FellegiSunter, PairClassifier, levels_of
 from linker.models.choice import ModelChoice, choose_model, read_manifest
@@ -313,7 +313,7 @@ def _weigh_models(
     referee of the input favours (``linker.models.evidence``), which then scores every
     candidate; its statistics carry the referee's figures. ``features(read, pairs)``: the
     features ``read`` of the candidates at positions ``pairs`` (None: all), by chunk."""
-    independent = [c for c in comparisons if not c.supervised_only]
+    independent = independent_comparisons(comparisons)
     levels = np.concatenate(
         list(map(partial(levels_of, comparisons=independent), features(independent, None)))
     )
@@ -397,7 +397,7 @@ def comparisons_and_model(
             settings.entity, prepared.fields, prepared.generic, prepared.frame.columns
         )
     if model.kind != "trained":
-        comparisons = [c for c in comparisons if not c.supervised_only]
+        comparisons = independent_comparisons(comparisons)
     return comparisons, model
 
 

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from linker.compare import COMPARATORS, Comparison, compare_pairs, person_comparisons
+from linker.compare.features import independent_comparisons
 from linker.errors import ConfigError, UnknownComparatorError
 
 NAN = float("nan")
@@ -102,6 +103,37 @@ def test_compare_pairs_builds_named_feature_columns() -> None:
     assert np.isnan(features.loc[1, "dob_date"])
 
 
+def test_name_jaro_winkler_lets_an_initial_agree_with_the_name_it_begins() -> None:
+    left = ["h", "h", "hong", "hong", "h", None]
+    right = ["hong", "dung", "h", "hung", "h", "h"]
+    assert scores("jaro_winkler", left[:1], right[:1]) == [0.775]  # below the 0.8 level
+    assert scores("name_jaro_winkler", left, right)[:5] == [0.8, 0.0, 0.8, 0.85, 1.0]
+    assert np.isnan(scores("name_jaro_winkler", left, right)[5])
+
+
+def test_fellegi_sunter_reads_given_and_family_names_in_either_order() -> None:
+    records = pd.DataFrame(
+        {
+            "given_name": ["eric", "teixeira", "eric", "eric", None],
+            "family_name": ["teixeira", "eric", "teixera", "moreau", "teixeira"],
+        }
+    )
+    comparisons = independent_comparisons(person_comparisons(["family_name", "given_name"], {}))
+    # the straight comparisons are read in either order; the crossed one is folded in
+    assert [c.name for c in comparisons] == [
+        "family_name_jw_either_order",
+        "given_name_jw_either_order",
+    ]
+    assert independent_comparisons(comparisons) == comparisons
+    left, right = np.zeros(4, dtype=int), np.arange(1, 5)
+    features = compare_pairs(records, left, right, comparisons).round(3)
+    # swapped: read crossed; a typo, a different family name: read straight; a missing
+    # given name: the family names agree best straight
+    assert features.loc[:2].to_numpy().tolist() == [[1.0, 1.0], [0.975, 1.0], [0.528, 1.0]]
+    assert features.loc[3, "family_name_jw_either_order"] == 1.0
+    assert np.isnan(features.loc[3, "given_name_jw_either_order"])
+
+
 @pytest.mark.parametrize("comparator", ["jaro_winkler", "levenshtein", "token_sort", "token_set"])
 @pytest.mark.parametrize(
     "words",
@@ -121,3 +153,14 @@ def test_compare_pairs_scores_as_the_comparator_does(comparator: str, words: lis
     values = records["address"].to_numpy()
     expected = COMPARATORS[comparator](values[left], values[right])
     np.testing.assert_array_equal(features[comparison.name].to_numpy(), expected)
+
+
+def test_names_are_read_crossed_only_when_the_crossed_order_agrees() -> None:
+    # One family name differs and shares no letter with the other: straight, the given names
+    # agree; crossed, both pairs of names would be middling (0.74 and 0.46, in sum more).
+    records = pd.DataFrame(
+        {"given_name": ["name281", "name281"], "family_name": ["other", "family281"]}
+    )
+    comparisons = independent_comparisons(person_comparisons(["family_name", "given_name"], {}))
+    features = compare_pairs(records, np.array([0]), np.array([1]), comparisons)
+    assert features.loc[0, "given_name_jw_either_order"] == 1.0

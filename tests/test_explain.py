@@ -68,7 +68,11 @@ def test_dedupe_explains_the_unsupervised_model(world: Path, tmp_path: Path) -> 
     features = json.loads(scores["explanation"].iloc[0])["features"]
     # Every comparison group, with its level in words; a joint group gives each similarity.
     assert {"name", "location", "dob_date", "sex_exact"} <= set(features)
-    assert set(features["name"]["value"]) == {"given_name_jw", "family_name_jw", "full_name_tsort"}
+    assert set(features["name"]["value"]) == {
+        "given_name_jw_either_order",
+        "family_name_jw_either_order",
+        "full_name_tsort",
+    }
     assert all(isinstance(f["level"], str) for f in features.values())
     # The same probabilities as without --explain.
     assert cli.main([*run, "--scores", str(tmp_path / "plain.csv"), "--quiet"]) == 0

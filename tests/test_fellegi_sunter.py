@@ -79,6 +79,23 @@ def test_grouped_comparisons_form_one_joint_level() -> None:
     assert len(set(model.joint_levels(every)[:, 0].tolist())) == 12  # 11 levels and missing
 
 
+def test_a_missing_member_of_a_joint_group_is_no_evidence_in_its_prior() -> None:
+    # No session fits the group (its only data are random pairs): m is the prior. A pair whose
+    # city is missing weighs as its address says, and each pattern of missing members is as
+    # common among matches as among random pairs.
+    rng = np.random.default_rng(5)
+    random_levels = np.column_stack(
+        [rng.choice(3, 4000, p=[0.9, 0.07, 0.03]), rng.choice([-1, 0, 1], 4000, p=[0.3, 0.5, 0.2])]
+    ).astype(np.int8)
+    model = FellegiSunter(GROUPED[:2]).fit(random_levels[:50], random_levels, sessions=[])
+    no_city = np.array([[2, -1], [0, -1]], dtype=np.int8)
+    agree, disagree = model.log2_weights(no_city).sum(axis=1)
+    assert agree > 3 and disagree < -3
+    joint = model.joint_levels(np.array([[a, -1] for a in range(3)], dtype=np.int8))[:, 0]
+    share_m, share_u = model.m_[0][joint].sum(), model.u_random_[0][joint].sum()
+    assert share_m == pytest.approx(share_u, rel=0.05)
+
+
 def test_a_move_counts_once_when_location_fields_are_grouped() -> None:
     # Matches either stay (address and city agree) or move (both disagree together).
     rng = np.random.default_rng(3)

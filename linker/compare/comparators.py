@@ -65,6 +65,24 @@ def _string_scores(scorer: Callable[..., float], scale: float = 1.0) -> Comparat
     return compare
 
 
+INITIAL_AGREEMENT = 0.8  # an initial against a name it begins: the lowest agreeing name level
+_jaro_winkler = _string_scores(JaroWinkler.normalized_similarity)
+
+
+def _name_jaro_winkler_present(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Jaro-Winkler of two present names, where a name written as its initial ("h") against
+    a name it begins ("hong") scores at least ``INITIAL_AGREEMENT``: Jaro-Winkler gives that
+    pair 0.78 or less, the same level as two different names."""
+    scores = _jaro_winkler(left, right)
+    if len(left) == 0:
+        return scores
+    frame = pd.DataFrame({"left": left, "right": right})
+    short_l, short_r = frame["left"].str.len() == 1, frame["right"].str.len() == 1
+    first_l, first_r = frame["left"].str[:1], frame["right"].str[:1]
+    initial = (short_l | short_r) & (first_l == first_r)
+    return np.where(initial.to_numpy(), np.maximum(scores, INITIAL_AGREEMENT), scores)
+
+
 def exact(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """1.0 when equal, 0.0 when different."""
     missing = _missing(left) | _missing(right)
@@ -191,7 +209,8 @@ def sorted_words(value: str) -> str | None:
 # that the comparator then compares (computed once per distinct value of a column; when the
 # key gives None for some value, the plain comparator runs). Same scores as COMPARATORS.
 PRESENT_COMPARATORS: dict[str, tuple[Callable[[str], str | None] | None, Comparator]] = {
-    "jaro_winkler": (None, _string_scores(JaroWinkler.normalized_similarity)),
+    "jaro_winkler": (None, _jaro_winkler),
+    "name_jaro_winkler": (None, _name_jaro_winkler_present),
     "levenshtein": (None, _string_scores(Levenshtein.normalized_similarity)),
     "token_sort": (sorted_words, _string_scores(fuzz.ratio, scale=100.0)),
     "token_set": (None, _string_scores(fuzz.token_set_ratio, scale=100.0)),
@@ -200,7 +219,8 @@ PRESENT_COMPARATORS: dict[str, tuple[Callable[[str], str | None] | None, Compara
 
 COMPARATORS: dict[str, Comparator] = {
     "exact": exact,
-    "jaro_winkler": _with_missing(_string_scores(JaroWinkler.normalized_similarity)),
+    "jaro_winkler": _with_missing(_jaro_winkler),
+    "name_jaro_winkler": _with_missing(_name_jaro_winkler_present),
     "levenshtein": _with_missing(_string_scores(Levenshtein.normalized_similarity)),
     "token_sort": _with_missing(_string_scores(fuzz.token_sort_ratio, scale=100.0)),
     "token_set": _with_missing(_string_scores(fuzz.token_set_ratio, scale=100.0)),

@@ -13,7 +13,7 @@ pair positions.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ SHORT_NAMES = {
     "best_token_sort": "best_tsort",
     "weighted_overlap": "idf_overlap",
     "legal_form": "agreement",
+    "name_jaro_winkler": "jw",
 }
 NAME_LEVELS = (1.0, 0.92, 0.8)
 # Comparators that compute several features at once: name -> (function, output names).
@@ -80,6 +81,10 @@ class Comparison:
     # compared with each of the other record's, and the best similarity is kept. Two aliases
     # are not compared here: their own comparison does that.
     forms: str | None = None
+    # The other field of a pair that records write in each other's place (given and family
+    # names): the two comparisons of the pair (each naming the other) read the pair of fields
+    # in the order that agrees better, the same order for both (``either_order``).
+    either_order: str | None = None
 
     def __post_init__(self) -> None:
         if self.comparator in MULTI_COMPARATORS:
@@ -117,6 +122,7 @@ class Comparison:
             "supervised_only": self.supervised_only,
             "written": self.written,
             "forms": self.forms,
+            "either_order": self.either_order,
         }
 
     @classmethod
@@ -132,13 +138,15 @@ class Comparison:
     def columns(self) -> tuple[str, ...]:
         """Every records column the comparison reads (its ``written`` marker and ``forms``
         included)."""
-        sides = (self.left, self.right, self.written, self.forms)
+        sides = (self.left, self.right, self.written, self.forms, self.either_order)
         return tuple(dict.fromkeys(c for c in sides if c))
 
     @property
     def name(self) -> str:
         """The feature column: ``family_name_jw``, ``given_name_family_name_jw``..."""
         sides = self.left if self.right in (None, self.left) else f"{self.left}_{self.right}"
+        if self.either_order is not None:
+            return self.label or f"{sides}_{SHORT_NAMES[self.comparator]}_either_order"
         if self.output is not None:
             return self.label or f"{sides}_{self.output}"
         return self.label or f"{sides}_{SHORT_NAMES[self.comparator]}"
@@ -193,6 +201,38 @@ _GENERIC_COMPARISONS = {
     "number": ("relative_number", (1.0, 0.95, 0.8)),
     "date": ("date", DATE_LEVELS),
 }
+
+
+# Pairs of fields that records write in each other's place (NOM Prénom layouts).
+EITHER_ORDER_FIELDS = (("given_name", "family_name"),)
+
+
+def independent_comparisons(comparisons: list[Comparison]) -> list[Comparison]:
+    """The comparisons Fellegi-Sunter reads: no supervised-only feature, and the two fields
+    of each ``EITHER_ORDER_FIELDS`` pair compared in the order that agrees better (with an
+    initial agreeing with a name it begins) in place of their straight comparisons and of
+    the comparison across them, which the better order already reads. Idempotent."""
+    kept = [c for c in comparisons if not c.supervised_only]
+    for a, b in EITHER_ORDER_FIELDS:
+        straight = {
+            c.left: c
+            for c in kept
+            if c.left in (a, b)
+            and c.right in (None, c.left)
+            and c.comparator == "jaro_winkler"
+            and c.either_order is None
+        }
+        if set(straight) != {a, b}:
+            continue
+        other = {a: b, b: a}
+        kept = [
+            replace(c, comparator="name_jaro_winkler", either_order=other[c.left])
+            if straight.get(c.left) is c
+            else c
+            for c in kept
+            if not (c.crossed and {c.left, c.right} == {a, b})
+        ]
+    return kept
 
 
 def generic_comparisons(generic: dict[str, str]) -> list[Comparison]:
@@ -345,29 +385,27 @@ def compare_pairs(
     # One float block, a row per feature, filled in place: the frame wraps it without a copy.
     names = list(dict.fromkeys(c.name for c in comparisons))
     block = np.empty((len(names), len(left)))
-    computed: dict[tuple[str, str, str], np.ndarray] = {}  # multi-output results, per call
+    # Results shared by several comparisons (multi-output, either-order), once per call.
+    computed: dict[tuple[str, str, str], np.ndarray] = {}
     for comparison in comparisons:
         key = (comparison.comparator, comparison.left, comparison.right or comparison.left)
         column_l, column_r = encoded[key[1]], encoded[key[2]]
-        code_l, code_r = column_l.codes[left], column_r.codes[right]
-        present = (code_l >= 0) & (code_r >= 0)
-        width = len(column_r.values) + 1
         row = names.index(comparison.name)
         if comparison.comparator in MULTI_COMPARATORS:
             compare_many, outputs = MULTI_COMPARATORS[comparison.comparator]
             if key not in computed:
+                code_l, code_r = column_l.codes[left], column_r.codes[right]
+                present = (code_l >= 0) & (code_r >= 0)
+                width = len(column_r.values) + 1
                 rows_l, rows_r, inverse = _distinct_pairs(code_l[present], code_r[present], width)
                 scores = compare_many(column_l.values[rows_l], column_r.values[rows_r])
                 computed[key] = np.full((len(left), len(outputs)), np.nan)
                 computed[key][present] = scores[inverse]
             block[row] = computed[key][:, outputs.index(comparison.output)]
+        elif comparison.either_order is not None:
+            block[row] = _in_better_order(comparison, encoded, left, right, computed)
         else:
-            rows_l, rows_r, inverse = _distinct_pairs(code_l[present], code_r[present], width)
-            compare, values_l, values_r = _comparator_and_values(
-                comparison.comparator, column_l, column_r
-            )
-            block[row] = np.nan
-            block[row, present] = compare(values_l[rows_l], values_r[rows_r])[inverse]
+            block[row] = _similarities(comparison.comparator, column_l, column_r, left, right)
         if comparison.written in encoded:
             marks = encoded[comparison.written].codes
             block[row, (marks[left] < 0) & (marks[right] < 0)] = np.nan
@@ -381,6 +419,56 @@ def compare_pairs(
                 ),
             )
     return pd.DataFrame(block.T, columns=names, copy=False)
+
+
+def _similarities(
+    comparator: str,
+    column_l: EncodedColumn,
+    column_r: EncodedColumn,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> np.ndarray:
+    """Per pair, ``comparator`` of the left record's ``column_l`` value and the right
+    record's ``column_r`` value (NaN where either is missing); once per distinct pair."""
+    code_l, code_r = column_l.codes[left], column_r.codes[right]
+    present = (code_l >= 0) & (code_r >= 0)
+    rows_l, rows_r, inverse = _distinct_pairs(
+        code_l[present], code_r[present], len(column_r.values) + 1
+    )
+    compare, values_l, values_r = _comparator_and_values(comparator, column_l, column_r)
+    out = np.full(len(left), np.nan)
+    out[present] = compare(values_l[rows_l], values_r[rows_r])[inverse]
+    return out
+
+
+def _in_better_order(
+    comparison: Comparison,
+    encoded: dict[str, EncodedColumn],
+    left: np.ndarray,
+    right: np.ndarray,
+    computed: dict[tuple[str, str, str], np.ndarray],
+) -> np.ndarray:
+    """A comparison of an ``either_order`` pair of fields (a, b): per pair, the left record's
+    a against the right record's b when that order agrees on every name it compares (a-b
+    and b-a, those present, at the comparison's lowest level or above) and better in sum
+    than a-a and b-b (missing counts 0); else a against a. Both comparisons of the pair
+    (with the same levels) choose the same order; each similarity is computed once per call
+    (``computed``)."""
+    a, b = comparison.left, str(comparison.either_order)
+
+    def similarity(x: str, y: str) -> np.ndarray:
+        key = (comparison.comparator, x, y)
+        if key not in computed:
+            computed[key] = _similarities(
+                comparison.comparator, encoded[x], encoded[y], left, right
+            )
+        return computed[key]
+
+    across = np.array([similarity(a, b), similarity(b, a)])
+    kept = np.nansum([similarity(a, a), similarity(b, b)], axis=0)
+    agreeing = ~(across < min(comparison.levels)).any(axis=0) & ~np.isnan(across).all(axis=0)
+    crossed = agreeing & (np.nansum(across, axis=0) > kept)
+    return np.where(crossed, similarity(a, b), similarity(a, a))
 
 
 def _against_forms(

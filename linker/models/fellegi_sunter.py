@@ -378,10 +378,22 @@ class FellegiSunter:
         grid = np.indices(
             [len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members]
         ).reshape(len(members), -1)
-        if len(members) > 1:
-            grid = grid[:, 1:]  # drop the all-missing combination
-        weights: np.ndarray = 2.0 ** (3 * grid.sum(axis=0))
-        return np.asarray(weights / weights.sum(), dtype=np.float64)
+        if len(members) == 1:
+            weights: np.ndarray = 2.0 ** (3 * grid.sum(axis=0))
+            return np.asarray(weights / weights.sum(), dtype=np.float64)
+        # A joint group: a member's missing state (0) is no evidence either way. Each pattern
+        # of missing members is as common among matches as among random pairs (u); within a
+        # pattern, mass rises with the present members' levels, as steeply from disagreement
+        # to agreement whichever members are present (a full name alone says what the given
+        # and family names together do).
+        grid = grid[:, 1:]  # drop the all-missing combination
+        present = grid > 0
+        scale = len(members) / present.sum(axis=0)
+        weights = 2.0 ** (3 * scale * np.where(present, grid - 1, 0).sum(axis=0))
+        pattern = np.ravel_multi_index(present, [2] * len(members))
+        within = weights / np.bincount(pattern, weights=weights)[pattern]
+        prior = within * np.bincount(pattern, weights=self.u_random_[group])[pattern]
+        return np.asarray(prior / prior.sum(), dtype=np.float64)
 
     def _prior_u(self, group: int) -> np.ndarray:
         """Random pairs rarely agree: each level above the bottom is a tenth as likely as the

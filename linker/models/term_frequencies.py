@@ -24,7 +24,7 @@ import pandas as pd
 
 from linker.compare.features import Comparison
 
-COMPARATORS = frozenset({"jaro_winkler", "token_sort", "exact", "levenshtein"})
+COMPARATORS = frozenset({"jaro_winkler", "name_jaro_winkler", "token_sort", "exact", "levenshtein"})
 MIN_DISTINCT = 10
 KEPT_VALUES = 5_000  # most frequent tuples kept per member set
 MAX_BITS = 12.0  # an adjustment never moves a weight by more than this
