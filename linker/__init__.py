@@ -14,6 +14,7 @@ from linker.errors import (
     LinkerError,
     ModelError,
     NotFoundError,
+    RunConflictError,
     StoreError,
     UnknownComparatorError,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "NotFoundError",
     "PairClassifier",
     "PrepareOptions",
+    "RunConflictError",
     "RunResult",
     "Settings",
     "SourceTable",

@@ -89,5 +89,10 @@ class LeaseLostError(StoreError):
     """The job's lease is held by another worker or has ended; stop working on the job."""
 
 
+class RunConflictError(StoreError):
+    """Another linkage run wrote identity events while this one was computing; this one
+    wrote nothing and can be run again."""
+
+
 class IdempotencyConflictError(StoreError):
     """The idempotency key was already used for a request with a different body."""

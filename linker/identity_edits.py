@@ -16,10 +16,10 @@ in its details and no model version (no model decided it):
   a new id, and the absorbed id now points there: an id, once merged, is never active again,
   but it leads to its records). Refused when the identities changed since the change.
 
-A later linkage run does not know about manual decisions: it has no must-link or
-cannot-link input, so a run that covers these records clusters them by their scores again
-and may undo a manual split or merge (docs/api.md says so). A run computing while a manual
-change is written notices (an event it did not see) and fails without writing.
+Later linkage runs keep these decisions until they are undone: ``linker.manual_decisions``
+reads the manual events into cannot-links (a split's parts) and joined clusters (a merge's
+identities) that every run applies. A run computing while a manual change is written notices
+(an event it did not see) and fails without writing.
 """
 
 from __future__ import annotations

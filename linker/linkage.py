@@ -16,6 +16,9 @@ blocking keys of the records and which content of each record was resolved.
   them (the key index: no re-blocking of the store), plus every member of the identities those
   belong to, so that two identities a new record joins can merge and one it changes can split.
   Records outside that set keep their identities whatever happens.
+- **Some records only** (``only``): an incremental run of those of the given records that are
+  new, changed or erased, as for the one record of an API upsert; it needs an active version
+  (it never fits one) and leaves every other record to resolve to a later run.
 - **Versions.** The first run of an entity type, with no version yet, fits one on all records,
   stores and activates it. Later runs apply the active version unchanged. ``refit=True`` fits a
   new version on all records and stores it inactive (identities unchanged), unless ``activate``
@@ -44,6 +47,7 @@ from linker.errors import ConfigError, InputError
 from linker.identities import Assignment, Identity, assign_identities
 from linker.io import LIST_SEPARATOR
 from linker.linkage_model import DEFAULT_T_REVIEW, LinkageModel
+from linker.manual_decisions import ManualDecisions, manual_decisions
 from linker.pipeline import in_canonical_order
 from linker.prepare import PrepareOptions
 from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
@@ -53,11 +57,11 @@ from linker.store import (
     EventIn,
     IdentityChanges,
     Reader,
+    RunConflictError,
     ScoredPair,
     Source,
     Store,
     StoredRecord,
-    StoreError,
 )
 from linker.store import Identity as StoredIdentity
 
@@ -100,6 +104,7 @@ class LinkageReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # decide, write (seconds)
     written: bool = True  # False: nothing to resolve, or a refit stored only its version
+    identities_changed: list[str] = field(default_factory=list)  # ids with an event, sorted
 
     def describe(self) -> str:
         """One or two lines for a person to read."""
@@ -135,6 +140,7 @@ def resolve_identities(
     settings: Settings | None = None,
     t_review: float = DEFAULT_T_REVIEW,
     key: bytes | None = None,
+    only: Collection[RecordRef] | None = None,
     say: Say = _silent,
 ) -> LinkageReport:
     """One linkage run of ``entity_type`` through ``store`` (see the module docstring).
@@ -142,8 +148,9 @@ def resolve_identities(
     ``settings`` are the base settings of a fit (the first run, or a refit: default
     ``Settings(entity=entity_type)``, the ``auto`` model); a version, once fitted, brings its
     own. ``key`` is the deployment's secret for new identity ids (default: the
-    ``LINKER_IDENTITY_KEY`` environment variable, else none). ``say`` hears the run's
-    progress lines.
+    ``LINKER_IDENTITY_KEY`` environment variable, else none). ``only`` restricts an
+    incremental run to those records (``(source, record_id)``). ``say`` hears the run's
+    progress lines. Raises ``RunConflictError`` when another run wrote meanwhile.
     """
     started = time.perf_counter()
     key = os.environ.get(IDENTITY_KEY_VARIABLE, "").encode() if key is None else key
@@ -151,6 +158,12 @@ def resolve_identities(
         sources = _entity_sources(reader, entity_type)
         active = reader.active_model_version(entity_type)
         seen_seq = reader.last_event_seq()
+        if only is not None and (active is None or full or refit):
+            raise ConfigError(
+                "a run of some records only is incremental, under an active model version"
+                if active is not None
+                else f"no active {entity_type} model version yet: a first linkage run fits one"
+            )
         if active is None or refit:
             report = _fit(
                 store,
@@ -169,7 +182,9 @@ def resolve_identities(
             if full:
                 report = _full(store, reader, sources, model, active.id, key, say, seen_seq)
             else:
-                report = _incremental(store, reader, sources, model, active.id, key, say, seen_seq)
+                report = _incremental(
+                    store, reader, sources, model, active.id, key, say, seen_seq, only
+                )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -201,7 +216,8 @@ def _fit(
         raise InputError(
             f"no {entity_type} records in the store to fit a linkage model on; load some first"
         )
-    result = run(source_tables(stored, sources, base.id_column), base, say=say)
+    decisions = manual_decisions(reader.manual_events(entity_type))
+    result = _run_applied(stored, sources, base, say, decisions)
     if result.model_manifest is None and result.outcome.stats["model"].get("kind") != "trained":
         # No candidate pair to fit on (a handful of records): no version yet, every record its
         # own identity; the next run fits again, on whatever records there are then.
@@ -211,6 +227,7 @@ def _fit(
                 entity_type, "refit", NO_VERSION, records=len(stored), written=False
             )
         decided = _Decided(entity_type, "full", None, None, result, stored, None, len(stored))
+        decided.decisions = decisions
         return _write(store, decided, _previous(reader, entity_type), key, seen_seq)
     model = LinkageModel.from_run(
         result.settings, result.model_manifest, inputs=result.inputs, t_review=t_review
@@ -223,9 +240,11 @@ def _fit(
             entity_type, "refit", version_id, fitted=True, records=len(stored), written=False
         )
     mode = "refit" if reader.active_model_version(entity_type) is not None else "full"
+    decided = _Decided(entity_type, mode, model, version_id, result, stored, None, len(stored))
+    decided.decisions = decisions
     return _write(
         store,
-        _Decided(entity_type, mode, model, version_id, result, stored, None, len(stored)),
+        decided,
         _previous(reader, entity_type),
         key,
         seen_seq,
@@ -245,9 +264,11 @@ def _full(
 ) -> LinkageReport:
     """Every live record under the active version."""
     stored = _live_records(reader, sources)
+    decisions = manual_decisions(reader.manual_events(model.entity_type))
     with model.applied() as settings:
-        result = _run_applied(stored, sources, settings, say) if stored else None
+        result = _run_applied(stored, sources, settings, say, decisions) if stored else None
     decided = _Decided(model.entity_type, "full", model, version_id, result, stored, None, 0)
+    decided.decisions = decisions
     decided.to_resolve = len(reader.records_to_resolve([s.name for s in sources]))
     return _write(store, decided, _previous(reader, model.entity_type), key, seen_seq)
 
@@ -261,11 +282,16 @@ def _incremental(
     key: bytes,
     say: Say,
     seen_seq: int,
+    only: Collection[RecordRef] | None = None,
 ) -> LinkageReport:
-    """The records to resolve, their candidates through the key index and their identities'
-    members, under the active version."""
+    """The records to resolve (of ``only``, when given), their candidates through the key
+    index and their identities' members, under the active version."""
     names = [s.name for s in sources]
-    changed = reader.records_to_resolve(names)
+    if only is None:
+        changed = reader.records_to_resolve(names)
+    else:
+        listed = reader.records_by_ref(sorted(r for r in only if r[0] in names))
+        changed = [r for r in listed if _to_resolve(r)]
     if not changed:
         return LinkageReport(model.entity_type, "incremental", version_id, written=False)
     live_changed = [r for r in changed if r.erased_at is None]
@@ -289,20 +315,39 @@ def _incremental(
             f"incremental: {len(changed):,} record(s) to resolve, {len(covered):,} covered "
             "with their candidates and identities"
         )
-        result = _run_applied(stored, sources, settings, say) if stored else None
+        decisions = manual_decisions(reader.manual_events(model.entity_type))
+        result = _run_applied(stored, sources, settings, say, decisions) if stored else None
     decided = _Decided(
         model.entity_type, "incremental", model, version_id, result, stored, covered, len(changed)
     )
+    decided.decisions = decisions
     decided.resolved_changed = {(r.source, r.record_id): r.content_hash for r in changed}
     return _write(store, decided, previous, key, seen_seq)
 
 
+def _to_resolve(record: StoredRecord) -> bool:
+    """Whether no linkage run has resolved the record's content (``records_to_resolve``)."""
+    if record.resolved_hash is None:
+        return record.erased_at is None
+    return record.resolved_hash != record.content_hash
+
+
 def _run_applied(
-    stored: Sequence[StoredRecord], sources: Sequence[Source], settings: Settings, say: Say
-) -> RunResult | None:
+    stored: Sequence[StoredRecord],
+    sources: Sequence[Source],
+    settings: Settings,
+    say: Say,
+    decisions: ManualDecisions,
+) -> RunResult:
     """``run`` under a version's settings (a rule on a key column no record of this run has
-    is skipped by the pipeline: it blocks nothing)."""
-    return run(source_tables(stored, sources, settings.id_column), settings, say=say)
+    is skipped by the pipeline: it blocks nothing), the pairs reviewers split apart given to
+    its clustering as cannot-links."""
+    apart = decisions.apart_among({(r.source, r.record_id) for r in stored})
+    distinct = pd.DataFrame(
+        [(_run_id(*a), _run_id(*b)) for a, b in apart], columns=["left_id", "right_id"]
+    )
+    tables = source_tables(stored, sources, settings.id_column)
+    return run(tables, settings, distinct=distinct if apart else None, say=say)
 
 
 # --- writing a run's outcome -------------------------------------------------------------
@@ -321,6 +366,7 @@ class _Decided:
     covered: set[RecordRef] | None  # None: a full run
     to_resolve: int
     resolved_changed: dict[RecordRef, str] = field(default_factory=dict)  # read to resolve
+    decisions: ManualDecisions = field(default_factory=ManualDecisions)  # reviewers', kept
 
 
 def _write(
@@ -351,7 +397,7 @@ def _write(
     if result is None:  # no rule blocks these records: each stands alone
         clusters = [[ref] for ref in refs.values()]
     else:
-        clusters = _clusters(result, refs)
+        clusters = decided.decisions.join(_clusters(result, refs))
         pairs = [] if model is None else _pairs(result, refs, model, stale_ids)
         rules = list(result.settings.rules or ())
         keys = block_keys_of(result.outcome.records.frame, rules, refs, only=stale_ids)
@@ -377,7 +423,7 @@ def _write(
     decided_at = time.perf_counter()
     with store.unit_of_work() as uow:
         if uow.last_event_seq() != seen_seq:
-            raise StoreError(
+            raise RunConflictError(
                 f"identities changed while this {decided.entity_type} linkage run was computing "
                 "(another run wrote events); run it again"
             )
@@ -407,11 +453,23 @@ def _write(
         events=dict(Counter(e.kind for e in assignment.events)),
         pairs=len(pairs),
         rejects=rejects,
+        identities_changed=_identities_changed(previous, assignment, changes),
         timings={
             "decide": round(decided_at - started, 3),
             "write": round(time.perf_counter() - decided_at, 3),
         },
     )
+
+
+def _identities_changed(
+    previous: Iterable[Identity], assignment: Assignment, changes: IdentityChanges
+) -> list[str]:
+    """The ids a run changed, sorted: each with an event, and each a record joined or left."""
+    old_owner = {r: x.identity_id for x in previous if x.status == "live" for r in x.members}
+    ids = {x for e in assignment.events for x in (e.identity_id, *e.into, e.survivor) if x}
+    for ref, owner in changes.owners.items():
+        ids.update(x for x in (owner, old_owner.get(ref)) if x)
+    return sorted(ids)
 
 
 def identity_changes(previous: Iterable[Identity], assignment: Assignment) -> IdentityChanges:

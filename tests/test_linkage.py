@@ -533,3 +533,64 @@ def test_identity_changes_that_leave_an_identity_empty_are_refused(db: Store) ->
     with db.read() as reader:  # nothing of it was written
         assert reader.identities_of_records([a, b]) == {a: "x1"}
         assert reader.last_event_seq() == 1
+
+
+def test_later_runs_keep_manual_splits_and_merges_until_undone(db: Store) -> None:
+    from linker.identity_edits import merge_manually, split_manually, undo_manual
+
+    _resolved(db)
+    with db.read() as reader:
+        identities = reader.identities(ENTITY)
+    pair = next(x for x in identities if len(x.members) == 2)
+    one, other = [x for x in identities if len(x.members) == 1][:2]
+    with db.unit_of_work() as uow:
+        split = split_manually(uow, pair.id, [[pair.members[1]]])
+        merge = merge_manually(uow, [one.id, other.id])
+    apart, together = pair.members, (*one.members, *other.members)
+    for full in (True, False):
+        with db.unit_of_work() as uow:  # touch the records so that an incremental run covers them
+            for ref in (*apart, *together):
+                record = uow.record(*ref)
+                uow.upsert_records(ref[0], [RecordIn(ref[1], {**record.raw, "note": str(full)})])
+        report = resolve_identities(db, ENTITY, full=full)
+        assert report.events == {}, report
+        membership = _membership(db)
+        assert membership[apart[0]] != membership[apart[1]]
+        assert membership[together[0]] == membership[together[1]]
+    with db.unit_of_work() as uow:
+        undo_manual(uow, split.seq)
+    with db.unit_of_work() as uow:
+        undo_manual(uow, merge.seq)
+    resolve_identities(db, ENTITY, full=True)
+    membership = _membership(db)
+    assert membership[apart[0]] == membership[apart[1]]  # the scores decide again
+    assert membership[together[0]] != membership[together[1]]
+
+
+def test_manual_decisions_follow_the_order_of_the_changes() -> None:
+    from types import SimpleNamespace
+
+    from linker.manual_decisions import manual_decisions
+
+    def event(seq: int, kind: str, kept: list[str], *moved: list[str], undoes: int = 0) -> Any:
+        details = {"kept": [["s", r] for r in kept], "moved": {}}
+        details["moved"] = {f"m{i}": [["s", r] for r in part] for i, part in enumerate(moved)}
+        if kind == "undo":
+            details = {"undoes": undoes}
+        return SimpleNamespace(seq=seq, kind=kind, details=details)
+
+    a, b, c, d = (("s", r) for r in "abcd")
+    decisions = manual_decisions(
+        [
+            event(1, "merge", ["a", "b"], ["c"]),  # a, b, c together
+            event(2, "split", ["a", "b"], ["c"]),  # ... then c apart again
+            event(3, "split", ["d"], ["a"]),
+            event(4, "undo", [], undoes=3),  # d and a: no decision
+        ]
+    )
+    assert decisions.together == (frozenset({a, b}),)
+    assert decisions.apart == {frozenset({a, c}), frozenset({b, c})}
+    assert decisions.apart_among([a, c, d]) == [(a, c)]
+    # joining: the clusters holding a and b become one, unless that joins an apart pair
+    assert decisions.join([[a], [b, d], [c]]) == [[a, b, d], [c]]
+    assert decisions.join([[a, c], [b]]) == [[a, c], [b]]

@@ -16,6 +16,7 @@ EXPECTED = {
     "NotFoundError",
     "PairClassifier",
     "PrepareOptions",
+    "RunConflictError",
     "RunResult",
     "Settings",
     "SourceTable",

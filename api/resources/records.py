@@ -5,16 +5,19 @@ under the key ``extra``, its free payload (the source's column mapping ignores t
 it is kept and never compared). The store compares content hashes, so sending the same record
 again changes nothing (``change: "unchanged"``). 201 when the record is new, 200 otherwise.
 
-Resolution is not synchronous yet: the library has no one-record linkage against the active
-model version, so the answer gives the identity the record belongs to now (``null`` for a
-new record) with ``resolution: "pending"`` until a linkage run (``POST /v1/linkage-runs``, or
-the one an ingest job queues) has resolved the record's current content; then
-``"resolved"``. ``identities_changed`` is therefore empty.
+``PUT`` resolves the record synchronously when its content changed: an incremental linkage run
+of that record alone under the active linkage model version (``linker.linkage``, the same run
+as every other: its candidates through the blocking-key index, their identities re-clustered),
+so the answer gives the record's ``identity_id``, ``resolution: "resolved"`` and the
+identities the run changed (created, merged into, split). Before the first linkage run of the
+entity type has fitted a version, or when another run keeps writing meanwhile (tried
+``RESOLVE_ATTEMPTS`` times), the record is stored but left to the next linkage run:
+``resolution: "pending"``; nothing is lost either way.
 
 ``DELETE`` erases the record (the right to erasure): its payload is emptied and its blocking
-keys removed at once; the next linkage run takes it out of its identity (which is re-resolved,
-or retired if it held nothing else). Erasing an erased record is a 204 again; reading one is
-a 410.
+keys removed at once, and its identity is re-resolved as for ``PUT`` (retired if it held
+nothing else; with no active version yet, the next linkage run does it). Erasing an erased
+record is a 204 again; reading one is a 410.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from api.problems import INVALID_REQUEST, problem_responses
 from api.resources.common import STORE_DOWN, IdText, SourcePath, declare, location_config
 from api.resources.sources import EXTRA_KEY, with_extra_ignored
 from api.store import current_store
-from linker.store import Reader, RecordIn, Source, StoredRecord, UnitOfWork
+from linker.linkage import resolve_identities
+from linker.store import Reader, RecordIn, RunConflictError, Source, StoredRecord, UnitOfWork
+
+RESOLVE_ATTEMPTS = 3  # of one-record resolution, when another linkage run wrote meanwhile
 
 blueprint = APIBlueprint(
     "records",
@@ -71,7 +77,8 @@ class RecordView(BaseModel):
 class UpsertedRecord(RecordView):
     change: Literal["inserted", "updated", "unchanged"]
     identities_changed: list[str] = Field(
-        description="Identities the upsert changed: none until one-record resolution exists"
+        description="Identities the upsert's resolution changed (created, merged, split, "
+        "retired); empty when the content was unchanged or the record is pending"
     )
 
 
@@ -96,6 +103,22 @@ def record_view(reader: Reader, source: Source, record: StoredRecord) -> dict[st
         resolution="resolved" if resolved else "pending",
         model_version=record.resolved_version,
     ).model_dump(mode="json")
+
+
+def resolve_record(source: Source, record_id: str) -> list[str]:
+    """Resolve one record now (see the module docstring): the identities changed, or none
+    when it must wait for the next linkage run."""
+    store = current_store()
+    with store.read() as reader:
+        if reader.active_model_version(source.entity_type) is None:
+            return []
+    for _ in range(RESOLVE_ATTEMPTS):
+        try:
+            report = resolve_identities(store, source.entity_type, only=[(source.name, record_id)])
+        except RunConflictError:
+            continue
+        return report.identities_changed
+    return []
 
 
 def _wrong_entity(source: Source, sent: str) -> ProblemError:
@@ -147,11 +170,13 @@ def put_record(path: RecordPath, body: Envelope) -> tuple[dict[str, Any], int, d
         if body.entity_type != source.entity_type:
             raise _wrong_entity(source, body.entity_type)
         report = uow.upsert_records(path.source, [RecordIn(path.record_id, raw)])
-        view = record_view(uow, source, uow.record(path.source, path.record_id))
+    changed = resolve_record(source, path.record_id) if report.inserted or report.updated else []
+    with current_store().read() as reader:
+        view = record_view(reader, source, reader.record(path.source, path.record_id))
     change: Literal["inserted", "updated", "unchanged"] = (
         "inserted" if report.inserted else "updated" if report.updated else "unchanged"
     )
-    answer = UpsertedRecord(**view, change=change, identities_changed=[])
+    answer = UpsertedRecord(**view, change=change, identities_changed=changed)
     if report.inserted:
         location = url_for("v1.records.get_record", source=path.source, record_id=path.record_id)
         return answer.model_dump(mode="json"), 201, {"Location": location}
@@ -179,12 +204,16 @@ def get_record(path: RecordPath) -> dict[str, Any]:
 
 @blueprint.delete(
     "/<source>/records/<record_id>",
-    summary="Erase one record (its identity is re-resolved by the next linkage run)",
+    summary="Erase one record (its identity is re-resolved)",
     responses=declare({204: None}, problem_responses(404), STORE_DOWN),
 )
 def delete_record(path: RecordPath) -> tuple[str, int]:
     with current_store().unit_of_work() as uow:
+        source = uow.source(path.source)
         record = uow.record(path.source, path.record_id)
-        if record.erased_at is None:
+        erased = record.erased_at is None
+        if erased:
             uow.erase_record(path.source, path.record_id)
+    if erased:
+        resolve_record(source, path.record_id)
     return "", 204

@@ -26,6 +26,7 @@ from linker.store.errors import (
     IdempotencyConflictError,
     LeaseLostError,
     NotFoundError,
+    RunConflictError,
     StoreError,
 )
 from linker.store.identities import EventIn, Identity, IdentityChanges, IdentityEvent, RecordRef
@@ -53,6 +54,7 @@ __all__ = [
     "RecordIn",
     "RecordRef",
     "Relation",
+    "RunConflictError",
     "ScoredPair",
     "Source",
     "Store",

@@ -3,6 +3,18 @@ described; importable from here too."""
 
 from __future__ import annotations
 
-from linker.errors import IdempotencyConflictError, LeaseLostError, NotFoundError, StoreError
+from linker.errors import (
+    IdempotencyConflictError,
+    LeaseLostError,
+    NotFoundError,
+    RunConflictError,
+    StoreError,
+)
 
-__all__ = ["IdempotencyConflictError", "LeaseLostError", "NotFoundError", "StoreError"]
+__all__ = [
+    "IdempotencyConflictError",
+    "LeaseLostError",
+    "NotFoundError",
+    "RunConflictError",
+    "StoreError",
+]

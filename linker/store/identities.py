@@ -471,6 +471,39 @@ def events_since(conn: Connection, seq: int = 0, *, limit: int = 1000) -> list[I
     ]
 
 
+def manual_events(conn: Connection, entity_type: str) -> list[IdentityEvent]:
+    """The manual splits and merges of ``entity_type`` identities and the undo events, oldest
+    first: the events no model version decided (``linker.identity_edits``)."""
+    query = (
+        select(identity_events)
+        .where(
+            identity_events.c.model_version_id.is_(None),
+            identity_events.c.kind.in_(["split", "merge", "undo"]),
+        )
+        .order_by(identity_events.c.seq)
+    )
+    events = [
+        IdentityEvent(
+            seq=row.seq,
+            kind=row.kind,
+            identity_ids=tuple(row.identity_ids),
+            model_version_id=None,
+            details=row.details,
+            at=row.at,
+        )
+        for row in conn.execute(query)
+    ]
+    first_ids = sorted({e.identity_ids[0] for e in events})
+    of_type = set(
+        conn.execute(
+            select(identities.c.id).where(
+                identities.c.id.in_(first_ids), identities.c.entity_type == entity_type
+            )
+        ).scalars()
+    )
+    return [e for e in events if e.identity_ids[0] in of_type]
+
+
 def last_event_seq(conn: Connection) -> int:
     """The seq of the latest event; 0 when there is none."""
     return int(conn.execute(select(func.coalesce(func.max(identity_events.c.seq), 0))).scalar_one())

@@ -179,6 +179,9 @@ class Reader:
     def events_since(self, seq: int = 0, *, limit: int = 1000) -> list[IdentityEvent]:
         return identities.events_since(self.connection, seq, limit=limit)
 
+    def manual_events(self, entity_type: str) -> list[IdentityEvent]:
+        return identities.manual_events(self.connection, entity_type)
+
     def last_event_seq(self) -> int:
         return identities.last_event_seq(self.connection)
 

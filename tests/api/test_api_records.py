@@ -110,3 +110,45 @@ def test_delete_erases_and_is_idempotent(tax, api_store, assert_problem) -> None
     assert stored.raw == {} and stored.erased_at is not None
     assert tax.delete(URL).status_code == 204  # erasing again: the same answer
     assert tax.put(URL, json=PERSON).get_json()["change"] == "updated"  # stored again
+
+
+PEOPLE = [
+    ("Camille", "Lefebvre", "03/02/1981"), ("Hugo", "Moreau", "17/06/1975"),
+    ("Lucie", "Garnier", "09/11/1990"), ("Louis", "Chevalier", "28/01/1968"),
+    ("Manon", "Rousseau", "14/08/1984"), ("Arthur", "Blanchard", "05/05/1972"),
+]  # fmt: skip
+
+
+def _person(given: str, family: str, dob: str) -> dict[str, Any]:
+    return {
+        "entity_type": "person",
+        "fields": {"given_name": given, "family_name": family, "dob": dob},
+    }
+
+
+def test_put_and_delete_resolve_the_record_under_the_active_version(tax, api_store) -> None:
+    from linker.linkage import resolve_identities
+
+    for i, person in enumerate(PEOPLE):
+        tax.put(f"/v1/sources/tax/records/P{i}", json=_person(*person))
+        tax.put(f"/v1/sources/tax/records/Q{i}", json=_person(*person))  # each person twice
+    first = resolve_identities(api_store, "person")  # fits and activates a version
+    assert first.activated and first.identities == len(PEOPLE)
+    camille = tax.get("/v1/sources/tax/records/P0").get_json()["identity_id"]
+    # a third record of Camille, with a typo, joins her identity at once
+    joined = tax.put("/v1/sources/tax/records/R0", json=_person("Camile", "Lefebvre", "03/02/1981"))
+    body = joined.get_json()
+    assert body["resolution"] == "resolved" and body["identity_id"] == camille, body
+    assert body["model_version"] == first.model_version
+    assert camille in body["identities_changed"]
+    # someone new gets an identity of their own; the others are untouched
+    new = tax.put("/v1/sources/tax/records/N1", json=_person("Yasmine", "Haddad", "21/12/1999"))
+    created = new.get_json()
+    assert created["resolution"] == "resolved" and created["identity_id"] not in (None, camille)
+    assert created["identities_changed"] == [created["identity_id"]]
+    # erasing her only record retires her identity
+    assert tax.delete("/v1/sources/tax/records/N1").status_code == 204
+    gone = tax.get(f"/v1/identities/{created['identity_id']}")
+    assert gone.status_code == 410, gone.get_json()
+    with api_store.read() as reader:
+        assert reader.records_to_resolve(["tax"]) == []
