@@ -476,6 +476,7 @@ def fit_unsupervised(
             sessions=sessions,
             total_pairs=total_pairs(records, settings.link_only),
             records=records,
+            link_only=settings.link_only,
         )
     stats = {
         "kind": "unsupervised",

@@ -82,3 +82,29 @@ def test_the_tables_round_trip_with_the_manifest() -> None:
     assert isinstance(model, FellegiSunter) and model.tf_
     again = fellegi_sunter_from_manifest(json.loads(json.dumps(model.to_manifest())))
     assert [t.to_dict() for t in again.tf_] == [t.to_dict() for t in model.tf_]
+
+
+def test_exact_agreement_is_counted_over_every_pair_of_records() -> None:
+    from linker.compare import Comparison
+    from linker.models.term_frequencies import exact_agreement
+
+    records = pd.DataFrame(
+        {
+            "source": ["a", "a", "a", "b", "b"],
+            "city": ["lyon", "lyon", "nice", "lyon", None],
+            # two equal full dates, two equal year-only dates (never the top level)
+            "dob": [19800101.0, 19800102.0, 19800102.0, 19700000.0, 19700000.0],
+            "emails": ["x@a.fr|y@b.fr", "y@b.fr", "z@c.fr", "x@a.fr|x@a.fr", None],
+        }
+    )
+    city = Comparison("city", "jaro_winkler", (1.0, 0.9))
+    assert exact_agreement(records, [city]) == (3.0, 6.0)  # lyon thrice: 3 of the 6 pairs
+    assert exact_agreement(records, [city], link_only=True) == (2.0, 3.0)  # across a-b only
+    dob = Comparison("dob", "date", (1.0, 0.5))
+    assert exact_agreement(records, [dob]) == (1.0, 10.0)
+    emails = Comparison("emails", "shared_item", (1.0,), identifier=True)
+    assert exact_agreement(records, [emails]) == (2.0, 6.0)  # x twice, y twice: each item once
+    crossed = Comparison("given_name", "jaro_winkler", (0.92,), right="family_name")
+    assert exact_agreement(records, [crossed]) is None
+    assert exact_agreement(records, [city, dob]) == (0.0, 6.0)  # no lyon pair of one full date
+

@@ -16,6 +16,7 @@ Eligible members: text comparisons of one column with itself, an exact top level
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from linker.compare.features import Comparison
+from linker.date_codes import PLACEHOLDER_MMDD
+from linker.io import LIST_SEPARATOR
 
 COMPARATORS = frozenset({"jaro_winkler", "name_jaro_winkler", "token_sort", "exact", "levenshtein"})
 MIN_DISTINCT = 10
@@ -152,3 +155,54 @@ def adjustments(
             bits = np.log2(tables[j].agreement / np.where(np.isnan(f), tables[j].agreement, f))
             out[chosen, group] = np.clip(bits, -MAX_BITS, MAX_BITS)
     return out
+
+
+# Comparators whose top level (1.0) means equal values: the share of random pairs agreeing
+# there is counted from the values themselves (``exact_agreement``).
+_EQUALITY_TOP = frozenset(
+    {"exact", "jaro_winkler", "name_jaro_winkler", "levenshtein", "date", "shared_item"}
+)
+
+
+def exact_agreement(
+    records: pd.DataFrame, comparisons: Sequence[Comparison], *, link_only: bool = False
+) -> tuple[float, float] | None:
+    """(pairs agreeing at the top level of every one of ``comparisons``, pairs with all their
+    values present) among every pair of ``records`` (across sources when ``link_only``),
+    counted from the value frequencies: the random pairs' share of exact agreement with no
+    sampling error. Each comparison reads one column and its top level is equality (a date:
+    two equal day-precise codes that are no placeholder; a list, alone: a shared item, each
+    counted; a name read in either order: equal in its own order). None otherwise."""
+    if not comparisons or not all(_equality_top(c, records) for c in comparisons):
+        return None
+    columns = [c.left for c in comparisons]
+    if len(comparisons) > 1 and any(c.comparator == "shared_item" for c in comparisons):
+        return None
+    present = records[columns].notna().all(axis=1).to_numpy()
+    keys = _keys(records[present], columns)
+    if comparisons[0].comparator == "shared_item":  # alone: checked above
+        keys = keys.astype(str).str.split(LIST_SEPARATOR).explode()
+        keys = keys[keys.ne("")].groupby(level=0).unique().explode()  # an item once per record
+    for c in comparisons:
+        if c.comparator == "date":
+            codes = records.loc[keys.index, c.left].astype("int64")
+            precise = (codes % 100 > 0) & ((codes // 100) % 100 > 0)
+            keys = keys[(precise & ~(codes % 10000).isin(PLACEHOLDER_MMDD)).to_numpy()]
+    if not link_only:
+        n, counts = float(present.sum()), keys.value_counts().to_numpy(dtype=np.float64)
+        return float((counts * (counts - 1)).sum() / 2), n * (n - 1) / 2
+    sources = records["source"].to_numpy()
+    first = sources == sources[0]
+    side = pd.Series(first, index=records.index)[keys.index].to_numpy()
+    left, right = keys[side].value_counts(), keys[~side].value_counts()
+    agreeing = float((left * right.reindex(left.index, fill_value=0)).sum())
+    return agreeing, float(present[first].sum()) * float(present[~first].sum())
+
+
+def _equality_top(comparison: Comparison, records: pd.DataFrame) -> bool:
+    return (
+        comparison.comparator in _EQUALITY_TOP
+        and comparison.right in (None, comparison.left)
+        and comparison.levels[0] >= 1.0
+        and comparison.left in records
+    )

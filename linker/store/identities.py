@@ -458,17 +458,18 @@ def events_since(conn: Connection, seq: int = 0, *, limit: int = 1000) -> list[I
         .order_by(identity_events.c.seq)
         .limit(limit)
     )
-    return [
-        IdentityEvent(
-            seq=row.seq,
-            kind=row.kind,
-            identity_ids=tuple(row.identity_ids),
-            model_version_id=row.model_version_id,
-            details=row.details,
-            at=row.at,
-        )
-        for row in conn.execute(query)
-    ]
+    return [_event(row) for row in conn.execute(query)]
+
+
+def _event(row: Any) -> IdentityEvent:
+    return IdentityEvent(
+        seq=row.seq,
+        kind=row.kind,
+        identity_ids=tuple(row.identity_ids),
+        model_version_id=row.model_version_id,
+        details=row.details,
+        at=row.at,
+    )
 
 
 def manual_events(conn: Connection, entity_type: str) -> list[IdentityEvent]:
@@ -482,17 +483,7 @@ def manual_events(conn: Connection, entity_type: str) -> list[IdentityEvent]:
         )
         .order_by(identity_events.c.seq)
     )
-    events = [
-        IdentityEvent(
-            seq=row.seq,
-            kind=row.kind,
-            identity_ids=tuple(row.identity_ids),
-            model_version_id=None,
-            details=row.details,
-            at=row.at,
-        )
-        for row in conn.execute(query)
-    ]
+    events = [_event(row) for row in conn.execute(query)]
     first_ids = sorted({e.identity_ids[0] for e in events})
     of_type = set(
         conn.execute(
