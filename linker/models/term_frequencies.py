@@ -182,7 +182,9 @@ def exact_agreement(
     keys = _keys(records[present], columns)
     if comparisons[0].comparator == "shared_item":  # alone: checked above
         keys = keys.astype(str).str.split(LIST_SEPARATOR).explode()
-        keys = keys[keys.ne("")].groupby(level=0).unique().explode()  # an item once per record
+        keys = keys[keys.ne("")]
+        once = ~pd.MultiIndex.from_arrays([keys.index, keys.to_numpy()]).duplicated()
+        keys = keys[once]  # an item once per record
     for c in comparisons:
         if c.comparator == "date":
             codes = records.loc[keys.index, c.left].astype("int64")
