@@ -107,4 +107,3 @@ def test_exact_agreement_is_counted_over_every_pair_of_records() -> None:
     crossed = Comparison("given_name", "jaro_winkler", (0.92,), right="family_name")
     assert exact_agreement(records, [crossed]) is None
     assert exact_agreement(records, [city, dob]) == (0.0, 6.0)  # no lyon pair of one full date
-
