@@ -158,6 +158,7 @@ def resolve_identities(
         sources = _entity_sources(reader, entity_type)
         active = reader.active_model_version(entity_type)
         seen_seq = reader.last_event_seq()
+        decisions = manual_decisions(reader.manual_events(entity_type))
         if only is not None and (active is None or full or refit):
             raise ConfigError(
                 "a run of some records only is incremental, under an active model version"
@@ -176,14 +177,17 @@ def resolve_identities(
                 say,
                 activate=activate or active is None,
                 seen_seq=seen_seq,
+                decisions=decisions,
             )
         else:
             model = LinkageModel.from_dict(active.manifest)
             if full:
-                report = _full(store, reader, sources, model, active.id, key, say, seen_seq)
+                report = _full(
+                    store, reader, sources, model, active.id, key, say, seen_seq, decisions
+                )
             else:
                 report = _incremental(
-                    store, reader, sources, model, active.id, key, say, seen_seq, only
+                    store, reader, sources, model, active.id, key, say, seen_seq, decisions, only
                 )
     report.seconds = time.perf_counter() - started
     return report
@@ -204,6 +208,7 @@ def _fit(
     *,
     activate: bool,
     seen_seq: int,
+    decisions: ManualDecisions,
 ) -> LinkageReport:
     """Fit a version on every live record; store it, and when ``activate``, make it active
     and its clusters the identities."""
@@ -216,7 +221,6 @@ def _fit(
         raise InputError(
             f"no {entity_type} records in the store to fit a linkage model on; load some first"
         )
-    decisions = manual_decisions(reader.manual_events(entity_type))
     result = _run_applied(stored, sources, base, say, decisions)
     if result.model_manifest is None and result.outcome.stats["model"].get("kind") != "trained":
         # No candidate pair to fit on (a handful of records): no version yet, every record its
@@ -226,8 +230,9 @@ def _fit(
             return LinkageReport(
                 entity_type, "refit", NO_VERSION, records=len(stored), written=False
             )
-        decided = _Decided(entity_type, "full", None, None, result, stored, None, len(stored))
-        decided.decisions = decisions
+        decided = _Decided(
+            entity_type, "full", None, None, result, stored, None, len(stored), decisions
+        )
         return _write(store, decided, _previous(reader, entity_type), key, seen_seq)
     model = LinkageModel.from_run(
         result.settings, result.model_manifest, inputs=result.inputs, t_review=t_review
@@ -240,8 +245,9 @@ def _fit(
             entity_type, "refit", version_id, fitted=True, records=len(stored), written=False
         )
     mode = "refit" if reader.active_model_version(entity_type) is not None else "full"
-    decided = _Decided(entity_type, mode, model, version_id, result, stored, None, len(stored))
-    decided.decisions = decisions
+    decided = _Decided(
+        entity_type, mode, model, version_id, result, stored, None, len(stored), decisions
+    )
     return _write(
         store,
         decided,
@@ -261,14 +267,15 @@ def _full(
     key: bytes,
     say: Say,
     seen_seq: int,
+    decisions: ManualDecisions,
 ) -> LinkageReport:
     """Every live record under the active version."""
     stored = _live_records(reader, sources)
-    decisions = manual_decisions(reader.manual_events(model.entity_type))
     with model.applied() as settings:
         result = _run_applied(stored, sources, settings, say, decisions) if stored else None
-    decided = _Decided(model.entity_type, "full", model, version_id, result, stored, None, 0)
-    decided.decisions = decisions
+    decided = _Decided(
+        model.entity_type, "full", model, version_id, result, stored, None, 0, decisions
+    )
     decided.to_resolve = len(reader.records_to_resolve([s.name for s in sources]))
     return _write(store, decided, _previous(reader, model.entity_type), key, seen_seq)
 
@@ -282,6 +289,7 @@ def _incremental(
     key: bytes,
     say: Say,
     seen_seq: int,
+    decisions: ManualDecisions,
     only: Collection[RecordRef] | None = None,
 ) -> LinkageReport:
     """The records to resolve (of ``only``, when given), their candidates through the key
@@ -315,12 +323,18 @@ def _incremental(
             f"incremental: {len(changed):,} record(s) to resolve, {len(covered):,} covered "
             "with their candidates and identities"
         )
-        decisions = manual_decisions(reader.manual_events(model.entity_type))
         result = _run_applied(stored, sources, settings, say, decisions) if stored else None
     decided = _Decided(
-        model.entity_type, "incremental", model, version_id, result, stored, covered, len(changed)
+        model.entity_type,
+        "incremental",
+        model,
+        version_id,
+        result,
+        stored,
+        covered,
+        len(changed),
+        decisions,
     )
-    decided.decisions = decisions
     decided.resolved_changed = {(r.source, r.record_id): r.content_hash for r in changed}
     return _write(store, decided, previous, key, seen_seq)
 
@@ -365,8 +379,8 @@ class _Decided:
     stored: list[StoredRecord]  # the live records the run clustered
     covered: set[RecordRef] | None  # None: a full run
     to_resolve: int
+    decisions: ManualDecisions  # the reviewers' decisions the run kept
     resolved_changed: dict[RecordRef, str] = field(default_factory=dict)  # read to resolve
-    decisions: ManualDecisions = field(default_factory=ManualDecisions)  # reviewers', kept
 
 
 def _write(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 RecordRef = tuple[str, str]
@@ -54,9 +54,8 @@ class ManualDecisions:
 
         members: dict[int, set[RecordRef]] = {c: set(m) for c, m in enumerate(clusters)}
         for group in self.together:
-            for a, b in zip(sorted(group), sorted(group)[1:], strict=False):
-                if a not in cluster_of or b not in cluster_of:
-                    continue
+            present = sorted(ref for ref in group if ref in cluster_of)
+            for a, b in pairwise(present):
                 x, y = root(cluster_of[a]), root(cluster_of[b])
                 if x == y or self._kept_apart(members[x], members[y]):
                     continue

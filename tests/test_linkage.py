@@ -594,3 +594,6 @@ def test_manual_decisions_follow_the_order_of_the_changes() -> None:
     # joining: the clusters holding a and b become one, unless that joins an apart pair
     assert decisions.join([[a], [b, d], [c]]) == [[a, b, d], [c]]
     assert decisions.join([[a, c], [b]]) == [[a, c], [b]]
+    # a member not in the run (erased, not covered) does not break the group
+    three = manual_decisions([event(1, "merge", ["a"], ["b"], ["c"])])
+    assert three.join([[a], [c], [d]]) == [[a, c], [d]]

@@ -245,9 +245,7 @@ class FellegiSunter:
             in_group = np.asarray(present.any(axis=1), dtype=bool)
             everyone = np.asarray(present.all(axis=1), dtype=bool)
             complete = float(everyone[in_group].mean()) if in_group.any() else 1.0
-            radices = [
-                len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members
-            ]
+            radices = self._radices(members)
             top, _ = _corner_levels(radices, joint=len(members) > 1)
             u = self.u_random_[k].copy()
             counted_share = min(1.0, agreeing / pairs * complete)
@@ -394,9 +392,7 @@ class FellegiSunter:
         for k, (name, members) in enumerate(self.groups):
             weights = np.log2(self.m_[k] / self.u_[k])
             mass = self.m_[k] + self.u_[k]
-            radices = [
-                len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members
-            ]
+            radices = self._radices(members)
             monotone = _isotonic_grid(weights, mass, radices, joint=len(members) > 1)
             m = self.u_[k] * np.exp2(monotone)
             self.m_[k] = m / m.sum()
@@ -409,6 +405,11 @@ class FellegiSunter:
                 )
                 self.m_[k] = self.u_[k].copy()  # weight 0 at every level
 
+    def _radices(self, members: list[int]) -> list[int]:
+        """Each member's number of states in its group: its levels, and missing in a joint
+        group (a one-comparison group's missing pairs are no level)."""
+        return [len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members]
+
     def _initial_m(self, group: int) -> np.ndarray:
         """Matches mostly agree: mass rises geometrically with the members' total level. A
         group of crossed comparisons starts neutral (m = u's prior): its agreement is a clue
@@ -416,9 +417,7 @@ class FellegiSunter:
         _, members = self.groups[group]
         if all(self.comparisons[m].crossed for m in members):
             return self._prior_u(group)
-        grid = np.indices(
-            [len(self.comparisons[m].levels) + (1 if len(members) == 1 else 2) for m in members]
-        ).reshape(len(members), -1)
+        grid = np.indices(self._radices(members)).reshape(len(members), -1)
         if len(members) == 1:
             weights: np.ndarray = 2.0 ** (3 * grid.sum(axis=0))
             return np.asarray(weights / weights.sum(), dtype=np.float64)
