@@ -164,3 +164,30 @@ def test_names_are_read_crossed_only_when_the_crossed_order_agrees() -> None:
     comparisons = independent_comparisons(person_comparisons(["family_name", "given_name"], {}))
     features = compare_pairs(records, np.array([0]), np.array([1]), comparisons)
     assert features.loc[0, "given_name_jw_either_order"] == 1.0
+
+
+def test_either_order_matches_its_rule_on_every_pair() -> None:
+    # The crossed similarities are computed only where crossing can still win: on every pair
+    # of these names (swaps, typos, initials, missing values) the result must be the rule's.
+    given = ["eric", "teixeira", "e", "erik", None, "moreau", "ali", "ben"]
+    family = ["teixeira", "eric", "teixera", None, "moreau", "eric", "ben", "ali"]
+    records = pd.DataFrame({"given_name": given, "family_name": family})
+    n = len(records)
+    left, right = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    comparisons = independent_comparisons(person_comparisons(["family_name", "given_name"], {}))
+    features = compare_pairs(records, left, right, comparisons)
+    similarity = COMPARATORS["name_jaro_winkler"]
+    g, f = records["given_name"].to_numpy(), records["family_name"].to_numpy()
+    gg, ff = similarity(g[left], g[right]), similarity(f[left], f[right])
+    gf, fg = similarity(g[left], f[right]), similarity(f[left], g[right])
+    low = min(comparisons[0].levels)
+    across = np.array([gf, fg])
+    agreeing = ~(across < low).any(axis=0) & ~np.isnan(across).all(axis=0)
+    crossed = agreeing & (np.nansum(across, axis=0) > np.nansum([gg, ff], axis=0))
+    assert crossed.sum() >= 4  # the swaps are read crossed
+    np.testing.assert_array_equal(
+        features["given_name_jw_either_order"].to_numpy(), np.where(crossed, gf, gg)
+    )
+    np.testing.assert_array_equal(
+        features["family_name_jw_either_order"].to_numpy(), np.where(crossed, fg, ff)
+    )

@@ -107,3 +107,55 @@ def test_exact_agreement_is_counted_over_every_pair_of_records() -> None:
     crossed = Comparison("given_name", "jaro_winkler", (0.92,), right="family_name")
     assert exact_agreement(records, [crossed]) is None
     assert exact_agreement(records, [city, dob]) == (0.0, 6.0)  # no lyon pair of one full date
+
+
+def test_the_kept_tuples_do_not_depend_on_row_order(monkeypatch) -> None:
+    from linker.compare import Comparison
+    from linker.models import term_frequencies
+    from linker.models.term_frequencies import fit_term_frequencies, record_frequencies
+
+    monkeypatch.setattr(term_frequencies, "KEPT_VALUES", 3)
+    names = ["ann"] * 3 + ["eve", "dan", "cid", "bob"] * 2 + [f"solo{i}" for i in range(7)]
+    comparisons = [Comparison("given_name", "jaro_winkler", (1.0, 0.9))]
+    tables = []
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(len(names))
+        frame = pd.DataFrame({"given_name": np.array(names)[order]})
+        (table,) = fit_term_frequencies(comparisons, [("given_name", [0])], frame)
+        tables.append(table)
+        frequencies = record_frequencies([table], frame, comparisons)[:, 0]
+        expected = {"ann": 3 / 18, "bob": 2 / 18, "cid": 2 / 18}
+        assert np.allclose(frequencies, [expected.get(n, 1 / 18) for n in frame["given_name"]])
+    # ann, then two of the four names seen twice: the first by their text
+    assert tables[0].table == {"ann": 3 / 18, "bob": 2 / 18, "cid": 2 / 18}
+    assert tables[0] == tables[1] == tables[2]
+    assert tables[0].agreement == (9 + 4 * 4 + 7) / 18**2
+
+
+def test_a_tuple_is_looked_up_by_its_codes_as_by_its_text(monkeypatch) -> None:
+    from linker.compare import Comparison
+    from linker.models import term_frequencies
+    from linker.models.term_frequencies import fit_term_frequencies, record_frequencies
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "given_name": rng.choice([f"g{i}" for i in range(12)] + [None], 300),
+            "dob": rng.choice([19800101, 19800102, 19900101, *range(20)], 300),
+        }
+    )
+    comparisons = [
+        Comparison("given_name", "jaro_winkler", (1.0, 0.9)),
+        Comparison("dob", "exact", (1.0,)),
+    ]
+    tables = fit_term_frequencies(comparisons, [("person", [0, 1])], frame)
+    assert [t.members for t in tables] == [(0,), (1,), (0, 1)]
+    by_codes = record_frequencies(tables, frame, comparisons)
+    monkeypatch.setattr(term_frequencies, "_MAX_MIXED_CODE", 0.0)  # by the tuples' text
+    np.testing.assert_array_equal(record_frequencies(tables, frame, comparisons), by_codes)
+    missing = frame["given_name"].isna().to_numpy()
+    assert np.isnan(by_codes[missing][:, [0, 2]]).all() and not np.isnan(by_codes[:, 1]).any()
+    counts = frame.dropna().groupby(["given_name", "dob"]).size()
+    (given, dob), seen = counts.idxmax(), counts.max()
+    row = ((frame["given_name"] == given) & (frame["dob"] == dob)).to_numpy().argmax()
+    assert seen > 1 and by_codes[row, 2] == seen / (~missing).sum()

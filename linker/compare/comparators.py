@@ -76,11 +76,13 @@ def _name_jaro_winkler_present(left: np.ndarray, right: np.ndarray) -> np.ndarra
     scores = _jaro_winkler(left, right)
     if len(left) == 0:
         return scores
-    frame = pd.DataFrame({"left": left, "right": right})
-    short_l, short_r = frame["left"].str.len() == 1, frame["right"].str.len() == 1
-    first_l, first_r = frame["left"].str[:1], frame["right"].str[:1]
-    initial = (short_l | short_r) & (first_l == first_r)
-    return np.where(initial.to_numpy(), np.maximum(scores, INITIAL_AGREEMENT), scores)
+    short = np.flatnonzero(
+        (np.fromiter(map(len, left), np.int64, len(left)) == 1)
+        | (np.fromiter(map(len, right), np.int64, len(right)) == 1)
+    )  # few pairs hold an initial: the first letters are compared for those only
+    initial = short[[left[i][:1] == right[i][:1] for i in short]]
+    scores[initial] = np.maximum(scores[initial], INITIAL_AGREEMENT)
+    return scores
 
 
 def exact(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -386,7 +386,7 @@ def compare_pairs(
     names = list(dict.fromkeys(c.name for c in comparisons))
     block = np.empty((len(names), len(left)))
     # Results shared by several comparisons (multi-output, either-order), once per call.
-    computed: dict[tuple[str, str, str], np.ndarray] = {}
+    computed: dict[tuple[str, ...], np.ndarray] = {}
     for comparison in comparisons:
         key = (comparison.comparator, comparison.left, comparison.right or comparison.left)
         column_l, column_r = encoded[key[1]], encoded[key[2]]
@@ -446,29 +446,42 @@ def _in_better_order(
     encoded: dict[str, EncodedColumn],
     left: np.ndarray,
     right: np.ndarray,
-    computed: dict[tuple[str, str, str], np.ndarray],
+    computed: dict[tuple[str, ...], np.ndarray],
 ) -> np.ndarray:
     """A comparison of an ``either_order`` pair of fields (a, b): per pair, the left record's
     a against the right record's b when that order agrees on every name it compares (a-b
     and b-a, those present, at the comparison's lowest level or above) and better in sum
     than a-a and b-b (missing counts 0); else a against a. Both comparisons of the pair
     (with the same levels) choose the same order; each similarity is computed once per call
-    (``computed``)."""
+    (``computed``), the crossed ones only for the pairs where crossing can still win (a
+    similarity is at most 1)."""
     a, b = comparison.left, str(comparison.either_order)
+    compare = comparison.comparator
 
-    def similarity(x: str, y: str) -> np.ndarray:
-        key = (comparison.comparator, x, y)
+    def straight(x: str) -> np.ndarray:
+        key = (compare, x, x)
         if key not in computed:
-            computed[key] = _similarities(
-                comparison.comparator, encoded[x], encoded[y], left, right
-            )
+            computed[key] = _similarities(compare, encoded[x], encoded[x], left, right)
         return computed[key]
 
-    across = np.array([similarity(a, b), similarity(b, a)])
-    kept = np.nansum([similarity(a, a), similarity(b, b)], axis=0)
-    agreeing = ~(across < min(comparison.levels)).any(axis=0) & ~np.isnan(across).all(axis=0)
-    crossed = agreeing & (np.nansum(across, axis=0) > kept)
-    return np.where(crossed, similarity(a, b), similarity(a, a))
+    first, second = sorted((a, b))
+    key = ("either_order", compare, first, second)
+    if key not in computed:
+        low = min(comparison.levels)
+        kept = np.nansum([straight(a), straight(b)], axis=0)
+        across = np.full((2, len(left)), np.nan)
+        maybe = np.flatnonzero(kept < 2)
+        one = _similarities(compare, encoded[first], encoded[second], left[maybe], right[maybe])
+        across[0, maybe] = one
+        maybe = maybe[np.isnan(one) | ((one >= low) & (kept[maybe] - one < 1))]
+        across[1, maybe] = _similarities(
+            compare, encoded[second], encoded[first], left[maybe], right[maybe]
+        )
+        agreeing = ~(across < low).any(axis=0) & ~np.isnan(across).all(axis=0)
+        crossed = agreeing & (np.nansum(across, axis=0) > kept)
+        computed[key] = np.vstack([across, crossed])
+    across_a, crossed = computed[key][0 if a == first else 1], computed[key][2] > 0
+    return np.where(crossed, across_a, straight(a))
 
 
 def _against_forms(

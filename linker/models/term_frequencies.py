@@ -32,6 +32,7 @@ MIN_DISTINCT = 10
 KEPT_VALUES = 5_000  # most frequent tuples kept per member set
 MAX_BITS = 12.0  # an adjustment never moves a weight by more than this
 _SEPARATOR = "\x1f"
+_MAX_MIXED_CODE = 2.0**62  # beyond it, mixed-radix codes of a tuple could overflow int64
 
 
 @dataclass(frozen=True)
@@ -83,33 +84,105 @@ def _keys(records: pd.DataFrame, columns: list[str]) -> pd.Series:
     return key
 
 
+class _ColumnCodes:
+    """The ``pd.factorize`` codes (-1 missing) and number of distinct values of the columns
+    of ``records``, each factorized once however many tuples it is in."""
+
+    def __init__(self, records: pd.DataFrame) -> None:
+        self.records = records
+        self._found: dict[str, tuple[np.ndarray, int]] = {}
+        self._uniques: dict[str, Any] = {}
+
+    def __call__(self, column: str) -> tuple[np.ndarray, int]:
+        if column not in self._found:
+            codes, uniques = pd.factorize(self.records[column])
+            self._found[column] = codes, len(uniques)
+            self._uniques[column] = uniques
+        return self._found[column]
+
+    def of_text(self, column: str) -> dict[str, int]:
+        """The code of each distinct value of ``column``, by its ``_keys`` text."""
+        self(column)
+        texts = pd.Series(self._uniques[column]).astype("string")
+        return {str(text): code for code, text in enumerate(texts)}
+
+
+def _tuple_codes(column_codes: _ColumnCodes, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, a code (0, 1, ...) of its tuple of values of ``columns``, -1 if any is
+    missing (equal tuples, equal codes), and per code the position of its first record:
+    counting by code spares a string per record."""
+    size = len(column_codes.records)
+    combined = np.zeros(size, dtype=np.int64)
+    missing = np.zeros(size, dtype=bool)
+    for column in columns:
+        codes, distinct = column_codes(column)
+        missing |= codes < 0
+        combined = combined * (distinct + 1) + codes
+        if len(columns) > 1:
+            combined = pd.factorize(combined)[0]  # dense again: no overflow
+    present = np.flatnonzero(~missing)
+    dense = pd.factorize(combined[present])[0]
+    combined = np.full(size, -1, dtype=np.int64)
+    combined[present] = dense
+    first = np.empty(int(dense.max()) + 1 if len(dense) else 0, dtype=np.int64)
+    first[dense[::-1]] = present[::-1]  # the last assignment of a repeated index holds
+    return combined, first
+
+
+def _kept_tuples(
+    records: pd.DataFrame, columns: list[str], codes: np.ndarray, first: np.ndarray
+) -> pd.Series:
+    """The counts of the ``KEPT_VALUES`` most frequent tuples of ``codes``, by their strings:
+    ties at the last count kept are broken by the string, so that row order never changes the
+    table (a tuple seen once is not kept: the default frequency is that of one record)."""
+    counts = np.bincount(codes[codes >= 0])
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 1]
+    if len(order) > KEPT_VALUES:
+        last = counts[order[KEPT_VALUES - 1]]
+        above, tied = order[counts[order] > last], order[counts[order] == last]
+        by_text = pd.Series(_tuple_strings(records, columns, first[tied]), index=tied)
+        order = np.concatenate([above, by_text.sort_values().index[: KEPT_VALUES - len(above)]])
+    return pd.Series(
+        counts[order], index=_tuple_strings(records, columns, first[order]), dtype=np.float64
+    )
+
+
+def _tuple_strings(records: pd.DataFrame, columns: list[str], rows: np.ndarray) -> list[str]:
+    """The ``_keys`` strings of the records at positions ``rows``."""
+    return [str(k) for k in _keys(records.iloc[rows], columns)]
+
+
 def fit_term_frequencies(
     comparisons: list[Comparison], groups: list[tuple[str, list[int]]], records: pd.DataFrame
 ) -> list[TermFrequencies]:
     """The frequency tables of every non-empty set of eligible members of every group."""
     found = []
+    column_codes = _ColumnCodes(records)
     for group, (_, members) in enumerate(groups):
         usable = [
             m
             for m in members
             if eligible(comparisons[m])
             and comparisons[m].left in records
-            and records[comparisons[m].left].nunique() >= MIN_DISTINCT
+            and column_codes(comparisons[m].left)[1] >= MIN_DISTINCT
         ]
         for size in range(1, len(usable) + 1):
             for subset in itertools.combinations(usable, size):
-                counts = _keys(records, [comparisons[m].left for m in subset]).value_counts()
-                if counts.empty:
+                columns = [comparisons[m].left for m in subset]
+                codes, first = _tuple_codes(column_codes, columns)
+                total = float((codes >= 0).sum())
+                if total == 0:
                     continue
-                frequency = counts / counts.sum()
-                kept = frequency.iloc[:KEPT_VALUES]
+                counts = np.bincount(codes[codes >= 0])
+                kept = _kept_tuples(records, columns, codes, first) / total
                 found.append(
                     TermFrequencies(
                         group,
                         subset,
                         {str(k): float(v) for k, v in kept.items()},
-                        float(1.0 / counts.sum()),
-                        float((frequency**2).sum()),
+                        1.0 / total,
+                        float(((counts / total) ** 2).sum()),
                     )
                 )
     return found
@@ -121,12 +194,43 @@ def record_frequencies(
     """Per record (rows) and table (columns), the frequency of the record's tuple (NaN where
     a member is missing)."""
     out = np.full((len(records), len(tables)), np.nan)
+    column_codes = _ColumnCodes(records)
     for j, table in enumerate(tables):
-        keys = _keys(records, [comparisons[m].left for m in table.members])
-        present = keys.notna().to_numpy()
-        looked_up = keys[present].map(table.table).astype("float64").fillna(table.default)
-        out[present, j] = looked_up.to_numpy()
+        columns = [comparisons[m].left for m in table.members]
+        out[:, j] = _looked_up(column_codes, columns, table)
     return out
+
+
+def _looked_up(
+    column_codes: _ColumnCodes, columns: list[str], table: TermFrequencies
+) -> np.ndarray:
+    """Per record, the frequency of its tuple of ``columns`` in ``table`` (NaN where one is
+    missing): the table's tuples are turned into per-column codes, not every record's tuple
+    into a string."""
+    radices = [column_codes(c)[1] + 1 for c in columns]
+    if float(np.prod(radices, dtype=np.float64)) >= _MAX_MIXED_CODE:
+        codes, first = _tuple_codes(column_codes, columns)
+        names = _tuple_strings(column_codes.records, columns, first)
+        looked_up = np.array([table.table.get(k, table.default) for k in names])
+        return np.where(codes >= 0, looked_up[codes], np.nan)
+    size = len(column_codes.records)
+    mixed, missing = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=bool)
+    for column, radix in zip(columns, radices, strict=True):
+        codes = column_codes(column)[0]
+        mixed, missing = mixed * radix + codes, missing | (codes < 0)
+    texts = [column_codes.of_text(c) for c in columns]
+    keys, frequencies = [], []
+    for key, frequency in table.table.items():
+        parts = key.split(_SEPARATOR)
+        if len(parts) == len(columns) and all(p in t for p, t in zip(parts, texts, strict=True)):
+            code = 0
+            for part, known, radix in zip(parts, texts, radices, strict=True):
+                code = code * radix + known[part]
+            keys.append(code)
+            frequencies.append(frequency)
+    found = pd.Index(keys, dtype=np.int64).get_indexer(pd.Index(mixed))
+    out = np.where(found >= 0, np.array([*frequencies, np.nan])[found], table.default)
+    return np.where(missing, np.nan, out)
 
 
 def adjustments(
@@ -179,26 +283,45 @@ def exact_agreement(
     if len(comparisons) > 1 and any(c.comparator == "shared_item" for c in comparisons):
         return None
     present = records[columns].notna().all(axis=1).to_numpy()
-    keys = _keys(records[present], columns)
     if comparisons[0].comparator == "shared_item":  # alone: checked above
-        keys = keys.astype(str).str.split(LIST_SEPARATOR).explode()
-        keys = keys[keys.ne("")]
-        once = ~pd.MultiIndex.from_arrays([keys.index, keys.to_numpy()]).duplicated()
-        keys = keys[once]  # an item once per record
+        rows, codes = _item_codes(records[columns[0]], present)
+    else:
+        codes = _tuple_codes(_ColumnCodes(records), columns)[0]
+        rows = np.flatnonzero(codes >= 0)
+        codes = codes[rows]
     for c in comparisons:
         if c.comparator == "date":
-            codes = records.loc[keys.index, c.left].astype("int64")
-            precise = (codes % 100 > 0) & ((codes // 100) % 100 > 0)
-            keys = keys[(precise & ~(codes % 10000).isin(PLACEHOLDER_MMDD)).to_numpy()]
+            dates = records[c.left].iloc[rows].to_numpy(dtype="int64")
+            precise = (dates % 100 > 0) & ((dates // 100) % 100 > 0)
+            kept = precise & ~np.isin(dates % 10000, list(PLACEHOLDER_MMDD))
+            rows, codes = rows[kept], codes[kept]
     if not link_only:
-        n, counts = float(present.sum()), keys.value_counts().to_numpy(dtype=np.float64)
+        n, counts = float(present.sum()), np.bincount(codes).astype(np.float64)
         return float((counts * (counts - 1)).sum() / 2), n * (n - 1) / 2
     sources = records["source"].to_numpy()
     first = sources == sources[0]
-    side = pd.Series(first, index=records.index)[keys.index].to_numpy()
-    left, right = keys[side].value_counts(), keys[~side].value_counts()
-    agreeing = float((left * right.reindex(left.index, fill_value=0)).sum())
-    return agreeing, float(present[first].sum()) * float(present[~first].sum())
+    side = first[rows]
+    size = int(codes.max()) + 1 if len(codes) else 0
+    left = np.bincount(codes[side], minlength=size).astype(np.float64)
+    right = np.bincount(codes[~side], minlength=size).astype(np.float64)
+    return float((left * right).sum()), float(present[first].sum()) * float(present[~first].sum())
+
+
+def _item_codes(cells: pd.Series, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each item of the ``|``-joined ``cells`` (those ``present``) once per record: the
+    record's position and the item's code (equal items, equal codes); split once per
+    distinct cell."""
+    positions = np.flatnonzero(present)
+    cell_codes, distinct = pd.factorize(cells.to_numpy()[positions])
+    items = [sorted(set(str(cell).split(LIST_SEPARATOR)) - {""}) for cell in distinct]
+    counts = np.fromiter(map(len, items), np.int64, len(items))
+    item_codes = pd.factorize(np.array([i for its in items for i in its], dtype=object))[0]
+    starts = np.cumsum(counts) - counts
+    per_record = counts[cell_codes]
+    # the k-th item of a record is item starts[its cell] + k of the flat list
+    within = np.arange(per_record.sum()) - np.repeat(np.cumsum(per_record) - per_record, per_record)
+    flat = np.repeat(starts[cell_codes], per_record) + within
+    return np.repeat(positions, per_record), item_codes[flat]
 
 
 def _equality_top(comparison: Comparison, records: pd.DataFrame) -> bool:

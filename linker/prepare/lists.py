@@ -67,6 +67,8 @@ LIST_RULES: dict[str, ListRule] = {
 
 def split_cell(cell: str, rule: ListRule) -> tuple[list[str], set[str]]:
     """The stripped non-empty items of a cell, and the names of the separators that split it."""
+    if not _ANY_SEPARATOR.search(cell):  # most cells hold one value
+        return ([cell.strip()] if cell.strip() else []), set()
     seen: set[str] = set()
     items: list[str] = []
     parts = cell.split(LIST_SEPARATOR)
