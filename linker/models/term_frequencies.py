@@ -251,10 +251,13 @@ def adjustments(
         by_group.setdefault(table.group, []).append(j)
     for group, indexes in by_group.items():
         members = sorted({m for j in indexes for m in tables[j].members})
-        at_top = np.column_stack([levels[:, m] == len(comparisons[m].levels) for m in members])
+        # per pair, the set of members at their top level as bits
+        at_top = np.zeros(len(levels), dtype=np.int64)
+        for bit, m in enumerate(members):
+            at_top |= (levels[:, m] == len(comparisons[m].levels)).astype(np.int64) << bit
         for j in indexes:
-            wanted = np.array([m in tables[j].members for m in members])
-            chosen = (at_top == wanted).all(axis=1)
+            wanted = sum(1 << members.index(m) for m in tables[j].members)
+            chosen = np.flatnonzero(at_top == wanted)
             f = frequencies[chosen, j]
             bits = np.log2(tables[j].agreement / np.where(np.isnan(f), tables[j].agreement, f))
             out[chosen, group] = np.clip(bits, -MAX_BITS, MAX_BITS)
@@ -309,19 +312,28 @@ def exact_agreement(
 
 def _item_codes(cells: pd.Series, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each item of the ``|``-joined ``cells`` (those ``present``) once per record: the
-    record's position and the item's code (equal items, equal codes); split once per
-    distinct cell."""
+    record's position and the item's code (equal items, equal codes). Only the distinct cells
+    holding several items are split; most hold one."""
     positions = np.flatnonzero(present)
     cell_codes, distinct = pd.factorize(cells.to_numpy()[positions])
-    items = [sorted(set(str(cell).split(LIST_SEPARATOR)) - {""}) for cell in distinct]
-    counts = np.fromiter(map(len, items), np.int64, len(items))
-    item_codes = pd.factorize(np.array([i for its in items for i in its], dtype=object))[0]
-    starts = np.cumsum(counts) - counts
+    distinct = np.asarray(distinct, dtype=object)
+    several = np.fromiter((LIST_SEPARATOR in str(c) for c in distinct), bool, len(distinct))
+    single = np.flatnonzero(~several & (distinct != ""))
+    split = [sorted(set(str(c).split(LIST_SEPARATOR)) - {""}) for c in distinct[several]]
+    counts = np.zeros(len(distinct), dtype=np.int64)
+    counts[single] = 1
+    counts[several] = np.fromiter(map(len, split), np.int64, len(split))
+    # the flat items: the single cells, then the items of the others, each at its start
+    flat = np.concatenate([distinct[single], np.array([i for s in split for i in s], object)])
+    starts = np.zeros(len(distinct), dtype=np.int64)
+    starts[single] = np.arange(len(single))
+    starts[several] = len(single) + np.cumsum(counts[several]) - counts[several]
+    item_codes = pd.factorize(flat)[0]
     per_record = counts[cell_codes]
-    # the k-th item of a record is item starts[its cell] + k of the flat list
+    # the k-th item of a record is the flat item starts[its cell] + k
     within = np.arange(per_record.sum()) - np.repeat(np.cumsum(per_record) - per_record, per_record)
-    flat = np.repeat(starts[cell_codes], per_record) + within
-    return np.repeat(positions, per_record), item_codes[flat]
+    taken = np.repeat(starts[cell_codes], per_record) + within
+    return np.repeat(positions, per_record), item_codes[taken]
 
 
 def _equality_top(comparison: Comparison, records: pd.DataFrame) -> bool:
