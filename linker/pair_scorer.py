@@ -26,13 +26,15 @@ class PairScorer:
         comparisons: list[Comparison],
         model: FellegiSunter | PairClassifier,
         chunk_pairs: int = 200_000,
+        encoded: dict[str, EncodedColumn] | None = None,
     ) -> None:
         self.records = records
         self.comparisons = comparisons
         self.model = model
         self.chunk_pairs = chunk_pairs
         self.pairs_scored = 0
-        self._encoded: dict[str, EncodedColumn] | None = None  # on first use: most runs need none
+        # The run's encoding of the records, else made on first use: most runs need none.
+        self._encoded = encoded
 
     def __call__(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         low, high = np.minimum(left, right), np.maximum(left, right)

@@ -60,6 +60,8 @@ class Outcome:
     comparisons: list[Comparison] = field(default_factory=list)
     model: FellegiSunter | PairClassifier | None = None
     rules: list[BlockingRule] = field(default_factory=list)  # the blocking rules applied
+    # The compared columns encoded (``encode_records``), for pairs scored later (None: none).
+    encoded: dict[str, EncodedColumn] | None = None
 
     def scores_frame(self, explain: bool = False, chunk_pairs: int = 400_000) -> pd.DataFrame:
         """``left_id, right_id, match_probability`` for every candidate pair, and with
@@ -262,7 +264,14 @@ def score_pairs(
         scored.stats.setdefault("reason", model.reason)
     stats = run_stats(len(records), blocking, scored.comparisons, scored.stats, timer, "local")
     return Outcome(
-        prepared, blocking, scored.probability, stats, scored.comparisons, scored.model, rules
+        prepared,
+        blocking,
+        scored.probability,
+        stats,
+        scored.comparisons,
+        scored.model,
+        rules,
+        encoded,
     )
 
 
@@ -440,7 +449,7 @@ def _score_unsupervised(
     model, stats = fit_unsupervised(
         levels, records, comparisons, encoded, settings, path, sessions=sessions
     )
-    frequencies = model.pair_frequencies(records, left)
+    frequencies = model.pair_frequencies(records, left, encoded)
     return model.predict_proba_levels(levels, frequencies), stats, model
 
 
@@ -477,6 +486,7 @@ def fit_unsupervised(
             total_pairs=total_pairs(records, settings.link_only),
             records=records,
             link_only=settings.link_only,
+            encoded=encoded,
         )
     stats = {
         "kind": "unsupervised",
@@ -512,7 +522,9 @@ def dedupe(
     strong = probability >= threshold
     (reviewed_left, reviewed_right), counts = _reviewer_pairs(ids, distinct)
     scorer = (
-        None if outcome.model is None else PairScorer(records, outcome.comparisons, outcome.model)
+        None
+        if outcome.model is None
+        else PairScorer(records, outcome.comparisons, outcome.model, encoded=outcome.encoded)
     )
     clustering = cluster_records(
         len(ids),

@@ -24,6 +24,7 @@ log2 Bayes factor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 from sklearn.isotonic import isotonic_regression
 
-from linker.compare.features import Comparison
+from linker.compare.features import Comparison, EncodedColumn
 from linker.errors import ConfigError, ModelError
 from linker.models.term_frequencies import (
     TermFrequencies,
@@ -159,6 +160,7 @@ class FellegiSunter:
         total_pairs: int | None = None,
         records: pd.DataFrame | None = None,
         link_only: bool = False,
+        encoded: Mapping[str, EncodedColumn] | None = None,
     ) -> FellegiSunter:
         """Learn ``u_`` from random pairs, ``m_`` by EM sessions, ``lambda_`` over all pairs.
 
@@ -190,7 +192,9 @@ class FellegiSunter:
         ``total_pairs``, the candidates are the population (``lambda_`` is their match share).
         """
         self.tf_ = (
-            [] if records is None else fit_term_frequencies(self.comparisons, self.groups, records)
+            []
+            if records is None
+            else fit_term_frequencies(self.comparisons, self.groups, records, encoded)
         )
         if levels.shape[0] == 0:
             raise ModelError("no candidate pairs to train the unsupervised model on")
@@ -508,11 +512,17 @@ class FellegiSunter:
         ignored = _probability(others) < self.identifier_floor
         return np.asarray(_probability(np.where(ignored, others, total) + prior), dtype=np.float64)
 
-    def pair_frequencies(self, records: pd.DataFrame, left: np.ndarray) -> np.ndarray | None:
-        """The term frequencies of each pair's left record (None: the model has no tables)."""
+    def pair_frequencies(
+        self,
+        records: pd.DataFrame,
+        left: np.ndarray,
+        encoded: Mapping[str, EncodedColumn] | None = None,
+    ) -> np.ndarray | None:
+        """The term frequencies of each pair's left record (None: the model has no tables;
+        ``encoded``: the run's ``encode_records`` of ``records``, if made)."""
         if not self.tf_:
             return None
-        return np.asarray(record_frequencies(self.tf_, records, self.comparisons)[left])
+        return np.asarray(record_frequencies(self.tf_, records, self.comparisons, encoded)[left])
 
     def _tf_adjustments(self, levels: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
         return adjustments(self.tf_, self.comparisons, len(self.groups), levels, frequencies)

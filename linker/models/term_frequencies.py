@@ -16,14 +16,14 @@ Eligible members: text comparisons of one column with itself, an exact top level
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from linker.compare.features import Comparison
+from linker.compare.features import Comparison, EncodedColumn
 from linker.date_codes import PLACEHOLDER_MMDD
 from linker.io import LIST_SEPARATOR
 
@@ -86,12 +86,18 @@ def _keys(records: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 class _ColumnCodes:
     """The ``pd.factorize`` codes (-1 missing) and number of distinct values of the columns
-    of ``records``, each factorized once however many tuples it is in."""
+    of ``records``, each factorized once however many tuples it is in (or taken from
+    ``encoded``, the run's ``encode_records`` of the same records)."""
 
-    def __init__(self, records: pd.DataFrame) -> None:
+    def __init__(
+        self, records: pd.DataFrame, encoded: Mapping[str, EncodedColumn] | None = None
+    ) -> None:
         self.records = records
         self._found: dict[str, tuple[np.ndarray, int]] = {}
         self._uniques: dict[str, Any] = {}
+        for column, known in (encoded or {}).items():
+            self._found[column] = known.codes, len(known.values)
+            self._uniques[column] = known.values
 
     def __call__(self, column: str) -> tuple[np.ndarray, int]:
         if column not in self._found:
@@ -154,11 +160,15 @@ def _tuple_strings(records: pd.DataFrame, columns: list[str], rows: np.ndarray) 
 
 
 def fit_term_frequencies(
-    comparisons: list[Comparison], groups: list[tuple[str, list[int]]], records: pd.DataFrame
+    comparisons: list[Comparison],
+    groups: list[tuple[str, list[int]]],
+    records: pd.DataFrame,
+    encoded: Mapping[str, EncodedColumn] | None = None,
 ) -> list[TermFrequencies]:
-    """The frequency tables of every non-empty set of eligible members of every group."""
+    """The frequency tables of every non-empty set of eligible members of every group
+    (``encoded``: the run's ``encode_records`` of ``records``, if made)."""
     found = []
-    column_codes = _ColumnCodes(records)
+    column_codes = _ColumnCodes(records, encoded)
     for group, (_, members) in enumerate(groups):
         usable = [
             m
@@ -189,12 +199,15 @@ def fit_term_frequencies(
 
 
 def record_frequencies(
-    tables: list[TermFrequencies], records: pd.DataFrame, comparisons: list[Comparison]
+    tables: list[TermFrequencies],
+    records: pd.DataFrame,
+    comparisons: list[Comparison],
+    encoded: Mapping[str, EncodedColumn] | None = None,
 ) -> np.ndarray:
     """Per record (rows) and table (columns), the frequency of the record's tuple (NaN where
-    a member is missing)."""
+    a member is missing; ``encoded``: the run's ``encode_records`` of ``records``, if made)."""
     out = np.full((len(records), len(tables)), np.nan)
-    column_codes = _ColumnCodes(records)
+    column_codes = _ColumnCodes(records, encoded)
     for j, table in enumerate(tables):
         columns = [comparisons[m].left for m in table.members]
         out[:, j] = _looked_up(column_codes, columns, table)

@@ -10,6 +10,7 @@ note rather than a reject: two records sharing it still agree on it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -259,7 +260,8 @@ def canonicalise_items(
     results = [_canonical_cell(cell, canonical, rule, fallback) for cell in cells]
     # One entry per distinct cell, then NaN for the missing ones (code -1 takes the last).
     columns = [
-        np.array([*parts, np.nan], dtype=object) for parts in zip(*results, strict=True)
+        np.fromiter(itertools.chain(parts, [np.nan]), dtype=object, count=len(cells) + 1)
+        for parts in zip(*results, strict=True)
     ] or [np.array([np.nan], dtype=object)] * 3  # no cell present
 
     def column(k: int) -> pd.Series:
