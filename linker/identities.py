@@ -48,7 +48,7 @@ import hashlib
 import hmac
 import json
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -128,11 +128,14 @@ def assign_identities(
     entity_type: str,
     covered: Collection[RecordKey] | None = None,
     key: bytes = b"",
+    issued: Callable[[Collection[str]], set[str]] | None = None,
 ) -> Assignment:
     """Give each cluster of a run an identity id, following the rules in the module docstring.
 
     ``previous`` holds every identity ever issued for this entity type (merged and retired ones
-    too: their ids stay reserved); ``covered`` is None for a full run (every record not in a
+    too: their ids stay reserved), or, with ``issued``, those the run can change: the live ones
+    holding a ``covered`` record (with all their records covered), ``issued(ids)`` telling
+    which other ids were ever issued. ``covered`` is None for a full run (every record not in a
     cluster was erased) or the records an incremental run covered; ``key`` is the deployment's
     secret for ``new_identity_id``.
     """
@@ -155,10 +158,12 @@ def assign_identities(
 
     smallest = [min(group) for group in groups]
     id_of = _match(groups, smallest, old, old_of)
-    taken = set(old)
+    needed = sorted(set(range(len(groups))) - set(id_of), key=smallest.__getitem__)
+    taken = _Taken(set(old), issued)
+    taken.ask({new_identity_id(entity_type, smallest[i], key=key) for i in needed})
     created = {x: ident.created for x, ident in old.items()}
     next_created = max(created.values(), default=0) + 1
-    for i in sorted(set(range(len(groups))) - set(id_of), key=smallest.__getitem__):
+    for i in needed:
         id_of[i] = new_identity_id(entity_type, smallest[i], key=key, taken=taken)
         taken.add(id_of[i])
         created[id_of[i]] = next_created
@@ -201,8 +206,31 @@ def assign_identities(
     return Assignment(tuple(id_of[i] for i in range(len(groups))), ordered, tuple(events))
 
 
+class _Taken:
+    """The ids a new one must differ from: those known (given, or issued in this run), and
+    those ``issued`` says were ever issued, asked in batches (``ask``) or one at a time."""
+
+    def __init__(self, known: set[str], issued: Callable[[Collection[str]], set[str]] | None):
+        self.known, self.issued, self.asked = known, issued, set(known)
+
+    def ask(self, ids: Collection[str]) -> None:
+        unasked = set(ids) - self.asked
+        if self.issued is not None and unasked:
+            self.known |= self.issued(unasked)
+        self.asked |= unasked
+
+    def __contains__(self, identity_id: object) -> bool:
+        if isinstance(identity_id, str):
+            self.ask({identity_id})
+        return identity_id in self.known
+
+    def add(self, identity_id: str) -> None:
+        self.known.add(identity_id)
+        self.asked.add(identity_id)
+
+
 def new_identity_id(
-    entity_type: str, smallest: RecordKey, *, key: bytes = b"", taken: Collection[str] = ()
+    entity_type: str, smallest: RecordKey, *, key: bytes = b"", taken: Container[str] = ()
 ) -> str:
     """The id of a new identity whose smallest member key is ``smallest``.
 

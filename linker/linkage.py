@@ -97,7 +97,8 @@ class LinkageReport:
     records: int = 0  # records the run clustered (live ones among those it covered)
     to_resolve: int = 0  # new, changed or erased records since the last run
     identities: int = 0  # live identities of the covered records after the run
-    kept: int = 0  # live identities before the run that are still live with the same id
+    # live identities before the run still live with the same id (incremental: those covered)
+    kept: int = 0
     events: dict[str, int] = field(default_factory=dict)  # by kind
     pairs: int = 0  # scored pairs written (match and review bands; unchanged ones are kept)
     rejects: int = 0  # records preparation kept out (they hold no identity)
@@ -313,11 +314,11 @@ def _incremental(
             )
             wanted = {pair for pairs in keys.values() for pair in pairs}
             covered.update(reader.records_by_block_keys(wanted, sources=names))
-        previous = _previous(reader, model.entity_type)
-        owner = {r: x.identity_id for x in previous if x.status == "live" for r in x.members}
-        members = {x.identity_id: x.members for x in previous if x.status == "live"}
-        for identity_id in {owner[r] for r in covered if r in owner}:
-            covered.update(members[identity_id])
+        # Only the identities holding a covered record can change: those are read, not all.
+        owners = set(reader.identities_of_records(covered).values())
+        previous = [_identity(x) for x in reader.identities_by_id(owners)]
+        for identity in previous:
+            covered.update(identity.members)
         stored = [r for r in reader.records_by_ref(sorted(covered)) if r.erased_at is None]
         say(
             f"incremental: {len(changed):,} record(s) to resolve, {len(covered):,} covered "
@@ -336,7 +337,7 @@ def _incremental(
         decisions,
     )
     decided.resolved_changed = {(r.source, r.record_id): r.content_hash for r in changed}
-    return _write(store, decided, previous, key, seen_seq)
+    return _write(store, decided, previous, key, seen_seq, issued=reader.issued_ids)
 
 
 def _to_resolve(record: StoredRecord) -> bool:
@@ -391,8 +392,11 @@ def _write(
     seen_seq: int,
     *,
     new_version: bool = False,
+    issued: Callable[[Collection[str]], set[str]] | None = None,
 ) -> LinkageReport:
-    """Decide the identities and write everything of the run in one unit of work."""
+    """Decide the identities and write everything of the run in one unit of work.
+    ``previous``: every identity of the entity type, or (an incremental run, with ``issued``
+    telling which other ids exist) those holding its covered records."""
     started = time.perf_counter()
     model, result = decided.model, decided.result
     refs = _refs(decided.stored)
@@ -422,6 +426,7 @@ def _write(
         entity_type=decided.entity_type,
         covered=decided.covered,
         key=key,
+        issued=issued,
     )
     changes = identity_changes(previous, assignment)
     stale = sorted(refs[run_id] for run_id in stale_ids)

@@ -226,6 +226,29 @@ def test_a_new_id_never_reuses_an_issued_one() -> None:
     assert after.identities[x].status == "retired"
 
 
+def test_an_incremental_run_given_only_its_identities_asks_which_other_ids_exist() -> None:
+    (x,) = first(keys("a")).cluster_ids  # issued, then merged away: not among those given
+    (y,) = first(keys("b")).cluster_ids
+    asked: list[set[str]] = []
+
+    def issued(ids: Iterable[str]) -> set[str]:
+        asked.append(set(ids))
+        return set(ids) & {x, y}
+
+    after = assign_identities(
+        [Identity(y, frozenset(keys("b")), created=2)],
+        [keys("b"), keys("a")],
+        entity_type="person",
+        covered=set(keys("a", "b")),
+        issued=issued,
+    )
+    assert after.cluster_ids[0] == y  # kept
+    assert after.cluster_ids[1] not in {x, y}  # x's hash, but x was issued
+    assert after.cluster_ids[1] == new_identity_id("person", keys("a")[0], taken={x})
+    assert asked[0] == {x}  # the first attempts of the new clusters, in one question
+    assert [e.kind for e in after.events] == ["create"]
+
+
 def test_shuffled_clusters_and_members_give_the_same_ids_and_events() -> None:
     rng = random.Random(3)
     before = first(*(keys(*(f"r{n:03}" for n in range(s, s + 4))) for s in range(0, 400, 4)))

@@ -440,6 +440,25 @@ def all_identities(conn: Connection, entity_type: str) -> list[Identity]:
     return [_identity(row, tuple(owned.get(row.id, ()))) for row in rows]
 
 
+def identities_by_id(conn: Connection, ids: Iterable[str]) -> list[Identity]:
+    """The identities of ``ids`` that exist, with their members, in id order."""
+    rows: list[Any] = []
+    for chunk in chunks(sorted(set(ids))):
+        rows += conn.execute(select(identities).where(identities.c.id.in_(chunk))).all()
+    owned = _members_of(conn, [row.id for row in rows])
+    return sorted((_identity(row, owned.get(row.id, ())) for row in rows), key=lambda x: x.id)
+
+
+def issued_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
+    """Which of ``ids`` were ever issued (whatever their status now)."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(ids))):
+        found.update(
+            conn.execute(select(identities.c.id).where(identities.c.id.in_(chunk))).scalars()
+        )
+    return found
+
+
 def identities_of_records(conn: Connection, refs: Iterable[RecordRef]) -> dict[RecordRef, str]:
     """The identity id of each record that has one."""
     wanted = list(dict.fromkeys(refs))

@@ -176,6 +176,12 @@ class Reader:
     def identities_of_records(self, refs: Iterable[RecordRef]) -> dict[RecordRef, str]:
         return identities.identities_of_records(self.connection, refs)
 
+    def identities_by_id(self, ids: Iterable[str]) -> list[Identity]:
+        return identities.identities_by_id(self.connection, ids)
+
+    def issued_ids(self, ids: Iterable[str]) -> set[str]:
+        return identities.issued_ids(self.connection, ids)
+
     def events_since(self, seq: int = 0, *, limit: int = 1000) -> list[IdentityEvent]:
         return identities.events_since(self.connection, seq, limit=limit)
 
