@@ -159,3 +159,16 @@ def test_a_tuple_is_looked_up_by_its_codes_as_by_its_text(monkeypatch) -> None:
     (given, dob), seen = counts.idxmax(), counts.max()
     row = ((frame["given_name"] == given) & (frame["dob"] == dob)).to_numpy().argmax()
     assert seen > 1 and by_codes[row, 2] == seen / (~missing).sum()
+
+
+def test_a_query_record_is_looked_up_even_without_the_field() -> None:
+    from linker.compare import Comparison
+    from linker.models.term_frequencies import TermFrequencies, record_frequencies
+
+    # fewer records than tuples in the table (one query record): looked up by their text
+    table = TermFrequencies(0, (0,), {f"n{i}": 0.01 for i in range(50)}, 0.001, 0.02)
+    comparisons = [Comparison("given_name", "jaro_winkler", (1.0,))]
+    for names, expected in [(["n7"], [0.01]), (["zz"], [0.001]), ([None], [np.nan])]:
+        frame = pd.DataFrame({"given_name": pd.Series(names, dtype=object)})
+        found = record_frequencies([table], frame, comparisons)[:, 0]
+        np.testing.assert_array_equal(found, expected)

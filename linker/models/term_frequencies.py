@@ -219,13 +219,14 @@ def _looked_up(
 ) -> np.ndarray:
     """Per record, the frequency of its tuple of ``columns`` in ``table`` (NaN where one is
     missing): the table's tuples are turned into per-column codes, not every record's tuple
-    into a string."""
+    into a string, unless the records are fewer than the table's tuples (one query record)."""
     radices = [column_codes(c)[1] + 1 for c in columns]
-    if float(np.prod(radices, dtype=np.float64)) >= _MAX_MIXED_CODE:
+    fewer = len(column_codes.records) <= len(table.table)
+    if fewer or float(np.prod(radices, dtype=np.float64)) >= _MAX_MIXED_CODE:
         codes, first = _tuple_codes(column_codes, columns)
         names = _tuple_strings(column_codes.records, columns, first)
-        looked_up = np.array([table.table.get(k, table.default) for k in names])
-        return np.where(codes >= 0, looked_up[codes], np.nan)
+        looked_up = np.array([*(table.table.get(k, table.default) for k in names), np.nan])
+        return np.asarray(looked_up[codes])  # code -1 (a member missing) takes the NaN
     size = len(column_codes.records)
     mixed, missing = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=bool)
     for column, radix in zip(columns, radices, strict=True):
