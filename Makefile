@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: run test lint bench robustness training-data clean
+.PHONY: run test lint bench bench-match robustness training-data clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/linker train --if-stale --quiet
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# POST /v1/match and 100-name screenings over HTTP (gunicorn on 127.0.0.1, pinned to CPU 0 where
+# taskset exists) at 20 requests/s open loop and with 16 closed-loop clients, beside Splink's
+# one-record matching, median of 3 runs (benchmarks/match_load.py); a kept store is reused, e.g.
+# BENCH_MATCH_ARGS="--persons 1000000 --db $(OUT)/match-1m.db".
+bench-match: $(STAMP)
+	$(BIN)/python -m benchmarks.match_load $(BENCH_MATCH_ARGS)
 
 # The robustness matrix (benchmarks/robustness, see benchmarks/README.md), linker at its defaults
 # against Splink; the full matrix by default, e.g. ROBUSTNESS_ARGS="--sizes 2,3,10,1000 --jobs 1".

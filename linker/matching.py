@@ -19,7 +19,9 @@ linkage model version unchanged (``linker.linkage_model``):
    the pairs answered. The queries and their candidates are prepared together, as an
    incremental run prepares the records it covers, so population figures (a name's rarity)
    are those of that set; a column no record of the set has (aliases' forms) is missing for
-   all of them, as it is for a stored record without the field.
+   all of them, as it is for a stored record without the field. The queries' own part of that
+   preparation is the one step 2 made (a table is prepared alone, then stacked), unless
+   their candidates changed how the queries' columns are used.
 4. **Group by identity**: an identity scores its best member's score; the band is the
    version's (``match`` from ``t_match``, ``review`` from ``t_review``, else ``no_match``);
    the explanation is that best pair's per-feature contributions
@@ -52,7 +54,14 @@ from linker.models.explanations import explain_pairs
 from linker.models.fellegi_sunter import fellegi_sunter_from_manifest
 from linker.pipeline import in_canonical_order
 from linker.prepare.columns import ENTITY_FIELDS
-from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+from linker.prepare.records import PreparedRecords
+from linker.prepare.sources import (
+    ColumnPlan,
+    SourceTable,
+    plan_columns,
+    prepare_table,
+    stack_prepared,
+)
 from linker.settings import Settings
 from linker.store import Reader, Source, Store
 from linker.store.candidates import (
@@ -223,6 +232,9 @@ class _Run:
             for n, fields in enumerate(queries)
         ]
         self._queries_alone: pd.DataFrame | None = None  # the queries prepared without others
+        # the queries' own part and the plan it was prepared under (``_prepared_part``)
+        self._query_part: tuple[tuple[dict[str, str], dict[str, str]], PreparedRecords] | None
+        self._query_part = None
 
     def results(self) -> list[MatchResult]:
         query_ids = [str(row[self.id_column]) for row in self.rows]
@@ -330,12 +342,31 @@ class _Run:
             set(settings.ignore),
             settings.entity,
         )
-        prepared = prepare_sources(tables, plan, settings.id_column, settings.prepare)
+        parts = [self._prepared_part(t, plan) for t in tables]
+        # Stacking writes into the frames it is given (a single part is not copied).
+        prepared = stack_prepared([replace(part, frame=part.frame.copy()) for part in parts])
         frame = in_canonical_order(prepared).frame.reset_index(drop=True)
         for column in self.version.columns:
             if column not in frame:
                 frame[column] = pd.Series(None, index=frame.index, dtype=object)
         return frame
+
+    def _prepared_part(self, table: SourceTable, plan: ColumnPlan) -> PreparedRecords:
+        """``table`` prepared alone under ``plan`` (``prepare_sources`` prepares each table
+        alone, then stacks them). The queries' part is kept: ``_candidates`` prepares them
+        alone for their keys, and ``results`` with their candidates; a table's preparation
+        depends on its own rows and its plan only (rarities are the stack's), so when the plan
+        of the queries is the same, so is their part, and it is not prepared a second time."""
+        settings = self.version.settings
+        mapping, generic = plan.mapping[table.name], plan.generic
+        if table.name == QUERY_SOURCE and self._query_part is not None:
+            (kept_mapping, kept_generic), part = self._query_part
+            if (kept_mapping, kept_generic) == (mapping, generic):
+                return part
+        part = prepare_table(table, plan, settings.id_column, settings.prepare)
+        if table.name == QUERY_SOURCE:
+            self._query_part = (dict(mapping), dict(generic)), part
+        return part
 
     def _score(
         self, frame: pd.DataFrame, low: np.ndarray, high: np.ndarray

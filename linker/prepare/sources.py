@@ -175,19 +175,32 @@ def prepare_sources(
     progress: Callable[..., Iterable[Any]] | None = None,
 ) -> PreparedRecords:
     """Prepare each table with the plan and stack them into one records frame."""
-    parts = [
-        prepare_records(
-            t.frame,
-            source=t.name,
-            id_column=id_column,
-            mapping=plan.mapping[t.name],
-            generic=plan.generic,
-            options=options,
-            rows=t.rows,
-            progress=progress,
-        )
-        for t in tables
-    ]
+    return stack_prepared([prepare_table(t, plan, id_column, options, progress) for t in tables])
+
+
+def prepare_table(
+    table: SourceTable,
+    plan: ColumnPlan,
+    id_column: str,
+    options: PrepareOptions,
+    progress: Callable[..., Iterable[Any]] | None = None,
+) -> PreparedRecords:
+    """One table prepared alone with the plan: it depends on its own rows and plan only."""
+    return prepare_records(
+        table.frame,
+        source=table.name,
+        id_column=id_column,
+        mapping=plan.mapping[table.name],
+        generic=plan.generic,
+        options=options,
+        rows=table.rows,
+        progress=progress,
+    )
+
+
+def stack_prepared(parts: list[PreparedRecords]) -> PreparedRecords:
+    """The prepared tables stacked into one records frame (rarities are the stack's); an
+    error when no column is left to compare."""
     prepared = stack_records(parts)
     if not prepared.fields and not prepared.generic:
         raise InputError(
