@@ -47,6 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 
 from api import create_app
@@ -66,18 +67,24 @@ MAPPING = {
 CANONICAL = {"given_name", "family_name", "dob", "sex", "address", "city", "postcode", "phones"}
 
 
-def load_store(store: Store, persons: int) -> dict[str, float]:
-    """The generated people into the store and the first linkage run; seconds of each."""
-    records, _ = generate_people(persons, seed=42)
-    started = time.perf_counter()
-    columns = [c for c in records.columns if c != "record_id"]
+def put_people(store: Store, people: pd.DataFrame) -> None:
+    """Generated people (``generate_people``) into the store's source ``SOURCE``, created if
+    new, in one unit of work (missing values left out of the payload)."""
+    columns = [c for c in people.columns if c != "record_id"]
     rows = [
-        RecordIn(str(rid), {c: v for c, v in zip(columns, values, strict=True) if v is not None})
-        for rid, *values in records[["record_id", *columns]].itertuples(index=False)
+        RecordIn(str(rid), {c: v for c, v in zip(columns, values, strict=True) if pd.notna(v)})
+        for rid, *values in people[["record_id", *columns]].itertuples(index=False)
     ]
     with store.unit_of_work() as uow:
         uow.put_source(Source(SOURCE, agency="bench", entity_type="person", column_mapping=MAPPING))
         uow.upsert_records(SOURCE, rows)
+
+
+def load_store(store: Store, persons: int) -> dict[str, float]:
+    """The generated people into the store and the first linkage run; seconds of each."""
+    records, _ = generate_people(persons, seed=42)
+    started = time.perf_counter()
+    put_people(store, records)
     loaded = time.perf_counter()
     report = resolve_identities(store, "person")
     linked = time.perf_counter()
@@ -210,7 +217,6 @@ def splink_matcher(persons: int) -> tuple[Callable[[dict[str, str]], None], floa
     matches one query's canonical fields (``find_matches_to_new_records``, its result fetched),
     and the seconds training and term-frequency tables took."""
     import duckdb
-    import pandas as pd
     from splink import DuckDBAPI, Linker
 
     from benchmarks.splink_runner import THREADS, prepare_table, train

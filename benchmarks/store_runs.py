@@ -38,22 +38,12 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks.match_latency import put_people
 from linker.linkage import LinkageReport, resolve_identities
-from linker.store import RecordIn, Source, Store
+from linker.store import Store
 from linker.synth import generate_people
 
-SOURCE = "synth"
-MAPPING = {"surname": "family_name", "date_of_birth": "dob", "phone": "phones", "email": "emails"}
 SEED = 42
-
-
-def records_in(frame: pd.DataFrame) -> list[RecordIn]:
-    """The rows of a generated frame as store records (missing values left out)."""
-    columns = [c for c in frame.columns if c != "record_id"]
-    return [
-        RecordIn(str(rid), {c: v for c, v in zip(columns, values, strict=True) if pd.notna(v)})
-        for rid, *values in frame[["record_id", *columns]].itertuples(index=False)
-    ]
 
 
 def file_to_file(frame: pd.DataFrame, directory: Path) -> float:
@@ -104,17 +94,14 @@ def measure(persons: int, new: int, db: Path) -> list[dict[str, Any]]:
         if reader.sources():
             raise SystemExit(f"{db} already holds sources: give a new --db")
     started = time.perf_counter()
-    with store.unit_of_work() as uow:
-        uow.put_source(Source(SOURCE, agency="bench", entity_type="person", column_mapping=MAPPING))
-        uow.upsert_records(SOURCE, records_in(first))
+    put_people(store, first)
     rows.append({"step": f"load {persons:,} records", "seconds": time.perf_counter() - started})
     rows.append(_run_row("first run (fit + resolve)", resolve_identities(store, "person")))
     rows.append(
         _run_row("full run (active version)", resolve_identities(store, "person", full=True))
     )
     started = time.perf_counter()
-    with store.unit_of_work() as uow:
-        uow.upsert_records(SOURCE, records_in(later))
+    put_people(store, later)
     rows.append({"step": f"load {new:,} new records", "seconds": time.perf_counter() - started})
     rows.append(_run_row(f"incremental ({new:,} new)", resolve_identities(store, "person")))
     for row in rows:

@@ -342,9 +342,12 @@ class _Run:
             set(settings.ignore),
             settings.entity,
         )
+        # Stacking writes into the frames it is given: the kept queries' part goes in a copy.
         parts = [self._prepared_part(t, plan) for t in tables]
-        # Stacking writes into the frames it is given (a single part is not copied).
-        prepared = stack_prepared([replace(part, frame=part.frame.copy()) for part in parts])
+        kept = None if self._query_part is None else self._query_part[1]
+        prepared = stack_prepared(
+            [replace(part, frame=part.frame.copy()) if part is kept else part for part in parts]
+        )
         frame = in_canonical_order(prepared).frame.reset_index(drop=True)
         for column in self.version.columns:
             if column not in frame:

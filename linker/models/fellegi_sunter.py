@@ -205,7 +205,7 @@ class FellegiSunter:
             for k in range(len(sizes))
         ]
         if records is not None:
-            self._count_exact_agreement(records, random_levels, link_only)
+            self._count_exact_agreement(records, random_levels, link_only, encoded)
         self.u_ = list(self.u_random_)
         prior_m = [self._initial_m(k) for k in range(len(sizes))]
         if sessions is None:
@@ -231,7 +231,11 @@ class FellegiSunter:
         return self
 
     def _count_exact_agreement(
-        self, records: pd.DataFrame, random_levels: np.ndarray, link_only: bool
+        self,
+        records: pd.DataFrame,
+        random_levels: np.ndarray,
+        link_only: bool,
+        encoded: Mapping[str, EncodedColumn] | None,
     ) -> None:
         """Replace the sampled share of each group's top level (every member agreeing at its
         top) by its count over every pair of ``records`` where ``exact_agreement`` applies;
@@ -240,7 +244,10 @@ class FellegiSunter:
         where the group is present."""
         for k, (_, members) in enumerate(self.groups):
             counted = exact_agreement(
-                records, [self.comparisons[m] for m in members], link_only=link_only
+                records,
+                [self.comparisons[m] for m in members],
+                link_only=link_only,
+                encoded=encoded,
             )
             if counted is None or counted[1] <= 0:
                 continue

@@ -136,12 +136,11 @@ def _tuple_codes(column_codes: _ColumnCodes, columns: list[str]) -> tuple[np.nda
 
 
 def _kept_tuples(
-    records: pd.DataFrame, columns: list[str], codes: np.ndarray, first: np.ndarray
+    records: pd.DataFrame, columns: list[str], counts: np.ndarray, first: np.ndarray
 ) -> pd.Series:
-    """The counts of the ``KEPT_VALUES`` most frequent tuples of ``codes``, by their strings:
+    """The ``counts`` of the ``KEPT_VALUES`` most frequent tuples (by code), by their strings:
     ties at the last count kept are broken by the string, so that row order never changes the
     table (a tuple seen once is not kept: the default frequency is that of one record)."""
-    counts = np.bincount(codes[codes >= 0])
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] > 1]
     if len(order) > KEPT_VALUES:
@@ -185,7 +184,7 @@ def fit_term_frequencies(
                 if total == 0:
                     continue
                 counts = np.bincount(codes[codes >= 0])
-                kept = _kept_tuples(records, columns, codes, first) / total
+                kept = _kept_tuples(records, columns, counts, first) / total
                 found.append(
                     TermFrequencies(
                         group,
@@ -286,7 +285,11 @@ _EQUALITY_TOP = frozenset(
 
 
 def exact_agreement(
-    records: pd.DataFrame, comparisons: Sequence[Comparison], *, link_only: bool = False
+    records: pd.DataFrame,
+    comparisons: Sequence[Comparison],
+    *,
+    link_only: bool = False,
+    encoded: Mapping[str, EncodedColumn] | None = None,
 ) -> tuple[float, float] | None:
     """(pairs agreeing at the top level of every one of ``comparisons``, pairs with all their
     values present) among every pair of ``records`` (across sources when ``link_only``),
@@ -303,7 +306,7 @@ def exact_agreement(
     if comparisons[0].comparator == "shared_item":  # alone: checked above
         rows, codes = _item_codes(records[columns[0]], present)
     else:
-        codes = _tuple_codes(_ColumnCodes(records), columns)[0]
+        codes = _tuple_codes(_ColumnCodes(records, encoded), columns)[0]
         rows = np.flatnonzero(codes >= 0)
         codes = codes[rows]
     for c in comparisons:
