@@ -22,6 +22,12 @@ linkage model version unchanged (``linker.linkage_model``):
    all of them, as it is for a stored record without the field. The queries' own part of that
    preparation is the one step 2 made (a table is prepared alone, then stacked), unless
    their candidates changed how the queries' columns are used.
+   A person query with a full name but no given or family name, under a version whose
+   comparisons read given and family names (stored records hold them split), is also read as
+   each split of its words into a given name and a family name (``name_readings``): such a
+   version may block only on keys made of the split names (``names_sorted_ph & dob`` at
+   200,000 persons), which a full name alone does not make. Each reading finds and scores
+   its own candidates; the query keeps each identity's best score over its readings.
 4. **Group by identity**: an identity scores its best member's score; the band is the
    version's (``match`` from ``t_match``, ``review`` from ``t_review``, else ``no_match``);
    the explanation is that best pair's per-feature contributions
@@ -83,6 +89,8 @@ __all__ = [
 ]
 
 DEFAULT_LIMIT = 5
+READINGS = 4  # splits of a full name into given and family names tried, at most
+SPLIT_NAMES = ("given_name", "family_name")
 QUERY_SOURCE = "\x1equery"  # the queries' source in the frame: no stored source is named so
 BAND = {"match": "match", "review": "review", "non_match": "no_match"}
 RecordRef = tuple[str, str]
@@ -227,10 +235,17 @@ class _Run:
     ) -> None:
         self.reader, self.version, self.sources, self.limit = reader, version, sources, limit
         self.id_column = version.settings.id_column
-        self.rows = [
-            {self.id_column: f"{QUERY_SOURCE}{KEY_JOIN}{n:06d}", **fields}
-            for n, fields in enumerate(queries)
-        ]
+        self.queries = len(queries)
+        split = version.settings.entity == "person" and set(SPLIT_NAMES) <= set(version.columns)
+        self.rows = []
+        self.query_of: list[int] = []  # the query each row reads
+        for n, fields in enumerate(queries):
+            readings = name_readings(fields) if split else []
+            for r, reading in enumerate([fields, *readings]):
+                self.rows.append(
+                    {self.id_column: f"{QUERY_SOURCE}{KEY_JOIN}{n:06d}.{r}", **reading}
+                )
+                self.query_of.append(n)
         self._queries_alone: pd.DataFrame | None = None  # the queries prepared without others
         # the queries' own part and the plan it was prepared under (``_prepared_part``)
         self._query_part: tuple[tuple[dict[str, str], dict[str, str]], PreparedRecords] | None
@@ -253,7 +268,10 @@ class _Run:
         left: list[int] = []
         right: list[int] = []
         owner: list[tuple[int, RecordRef]] = []  # (query number, candidate) of each pair
-        for n, query_id in enumerate(query_ids):
+        oversized = [0] * self.queries
+        for row, query_id in enumerate(query_ids):
+            n = self.query_of[row]
+            oversized[n] = max(oversized[n], found.get(query_id, ((), 0))[1])
             if query_id not in position:
                 continue
             for ref in found.get(query_id, ((), 0))[0]:
@@ -266,10 +284,10 @@ class _Run:
         low, high = np.minimum(a, b), np.maximum(a, b)  # each pair as the scorer orders it
         features, frequencies, scores = self._score(frame, low, high)
         identities = owners_of(self.reader.connection, {ref for _, ref in owner})
-        best: list[dict[str, tuple[float, int]]] = [{} for _ in query_ids]  # identity: (s, pair)
-        compared = [0] * len(query_ids)
+        best: list[dict[str, tuple[float, int]]] = [{} for _ in range(self.queries)]
+        compared: list[set[RecordRef]] = [set() for _ in range(self.queries)]
         for pair, ((n, ref), score) in enumerate(zip(owner, scores.tolist(), strict=True)):
-            compared[n] += 1
+            compared[n].add(ref)
             identity = identities.get(ref)
             if identity is None or np.isnan(score):
                 continue
@@ -300,8 +318,7 @@ class _Run:
                 )
                 for identity, (score, pair) in picks
             )
-            oversized = found.get(query_ids[n], ((), 0))[1]
-            results.append(MatchResult(self.version.id, candidates, compared[n], oversized))
+            results.append(MatchResult(self.version.id, candidates, len(compared[n]), oversized[n]))
         return results
 
     def _candidates(self, query_ids: list[str]) -> dict[str, tuple[list[RecordRef], int]]:
@@ -421,6 +438,21 @@ def _load(version_id: str, linkage: LinkageModel) -> _Version:
     if not comparisons:
         raise ModelError("the linkage model version names no comparisons for its classifier")
     return _Version(version_id, linkage, classifier, comparisons)
+
+
+def name_readings(fields: Mapping[str, str | None]) -> list[dict[str, str | None]]:
+    """``fields`` with its full name split into a given name and a family name at each
+    boundary between its words (the first ``READINGS``), when it has a full name of two words
+    or more and neither a given nor a family name; else none. Given first is enough: names
+    are compared in either order."""
+    full = fields.get("full_name")
+    if not full or any(fields.get(name) for name in SPLIT_NAMES):
+        return []
+    words = full.replace(",", " ").split()
+    return [
+        {**fields, "given_name": " ".join(words[:cut]), "family_name": " ".join(words[cut:])}
+        for cut in range(1, min(len(words), READINGS + 1))
+    ]
 
 
 def _checked_fields(

@@ -130,6 +130,49 @@ def test_a_key_shared_by_too_many_records_is_left_out(empty: Store) -> None:
     assert result.model_version == version_id
 
 
+def test_a_full_name_alone_meets_rules_on_split_names(
+    empty: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version fitted on many persons may block only on keys of the split names
+    (``names_sorted_ph & dob``: 0% of 100 screened names found a candidate at 200,000
+    persons); a screening entry gives a full name: it is read as each split of its words."""
+    import linker.matching
+
+    _, manifest = fitted()
+    split_only = copy.deepcopy(manifest)
+    split_only["settings"]["rules"] = [{"keys": ["names_sorted_ph", "dob"]}]
+    load(empty, split_only)
+    source, record_id, identity = multi_record_identity(empty)
+    fields = record_fields(empty, source, record_id)
+    query = {"full_name": f"{fields['given_name']} {fields['family_name']}", "dob": fields["dob"]}
+    result = match_record(empty, ENTITY, query)
+    assert result.candidates[0].identity_id == identity
+    assert result.candidates[0].band == "match"
+    monkeypatch.setattr(linker.matching, "READINGS", 0)
+    assert match_record(empty, ENTITY, query).compared == 0  # the full name alone: no key
+
+
+def test_a_full_name_is_read_at_each_word_boundary() -> None:
+    from linker.matching import name_readings
+
+    assert name_readings({"full_name": "Nguyen Van An", "dob": "1990"}) == [
+        {
+            "full_name": "Nguyen Van An",
+            "dob": "1990",
+            "given_name": "Nguyen",
+            "family_name": "Van An",
+        },
+        {
+            "full_name": "Nguyen Van An",
+            "dob": "1990",
+            "given_name": "Nguyen Van",
+            "family_name": "An",
+        },
+    ]
+    assert name_readings({"full_name": "Madonna"}) == []
+    assert name_readings({"full_name": "Jean Dupont", "family_name": "Dupont"}) == []
+
+
 def test_screening_entries_are_checked() -> None:
     assert check_entries([{"key": "a", "full_name": "X", "dob": "1990"}]) == [
         {"key": "a", "full_name": "X", "dob": "1990"}
