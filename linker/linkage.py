@@ -595,6 +595,8 @@ def block_keys_of(
     if only is not None:
         keep = pd.Index(ids).isin(pd.Index(list(only)))
         frame, ids = frame[keep].reset_index(drop=True), ids[keep]
+    if len(frame) <= _FEW_RECORDS:
+        return _block_keys_by_row(frame, rules, [refs[i] for i in ids])
     positions: list[np.ndarray] = []
     names: list[np.ndarray] = []
     values: list[np.ndarray] = []
@@ -624,6 +626,32 @@ def block_keys_of(
         for at, n, v in zip(position[order].tolist(), name.tolist(), value.tolist(), strict=True):
             out[refs[ids[at]]].append((n, str(v)))
     return {ref: list(dict.fromkeys(keys)) for ref, keys in out.items()}
+
+
+_FEW_RECORDS = 32  # at most this many records: their keys row by row, not column by column
+
+
+def _block_keys_by_row(
+    frame: pd.DataFrame, rules: Sequence[BlockingRule], refs: Sequence[RecordRef]
+) -> dict[RecordRef, list[tuple[str, str]]]:
+    """``block_keys_of`` for a few records (one match query): the same keys without a pandas
+    operation per rule, which cost 40 ms a query under twenty rules."""
+    usable = [rule for rule in rules if all(k in frame for k in rule.keys)]
+    columns = list(dict.fromkeys(k for rule in usable for k in rule.keys))
+    at = {column: n for n, column in enumerate(columns)}
+    out: dict[RecordRef, list[tuple[str, str]]] = {ref: [] for ref in refs}
+    for ref, row in zip(refs, frame[columns].to_numpy(dtype=object).tolist(), strict=True):
+        keys = out[ref]
+        for rule in usable:
+            cells = [row[at[k]] for k in rule.keys]
+            if any(cell is None or pd.isna(cell) for cell in cells):
+                continue
+            if len(rule.keys) == 1 and is_list_key(rule.keys[0]):
+                keys += [(rule.name, item) for item in str(cells[0]).split(LIST_SEPARATOR) if item]
+            else:
+                keys.append((rule.name, KEY_JOIN.join(str(cell) for cell in cells)))
+        out[ref] = list(dict.fromkeys(keys))
+    return out
 
 
 def _prepared(

@@ -412,6 +412,34 @@ def test_block_keys_match_what_the_rules_block_together() -> None:
     }
 
 
+def test_a_few_records_get_the_keys_many_get() -> None:
+    """A query of one record takes the row-by-row path (``_FEW_RECORDS``): the same keys as
+    the column path gives the same record among many, whatever the key's type (dates are
+    float codes, phones lists)."""
+    from linker.blocking import BlockingRule, KeyCodes, choose_rules
+    from linker.blocking.rules import BlockingOptions, key_columns
+    from linker.prepare.sources import SourceTable, plan_columns, prepare_sources
+    from linker.synth import generate_people
+
+    people, _ = generate_people(300, seed=5)
+    settings = Settings(entity=ENTITY)
+    table = SourceTable("s", people, pd.Series(np.arange(2, len(people) + 2)))
+    plan = plan_columns([table], "record_id", {}, set(), ENTITY)
+    frame = prepare_sources([table], plan, "record_id", settings.prepare).frame
+    frame = frame.reset_index(drop=True)
+    listed = frame["phones"].notna() & (frame.index % 3 == 0)
+    frame.loc[listed, "phones"] += "|+33600000000"  # two phones: two keys
+    refs = {str(i): ("s", str(i)) for i in frame["record_id"]}
+    rules = choose_rules(frame, BlockingOptions(), KeyCodes(frame))
+    rules += [BlockingRule((k,)) for k in key_columns(frame)]  # every key, lists included
+    many = block_keys_of(frame, rules, refs)
+    assert sum(map(len, many.values())) > len(frame)
+    for at in range(0, len(frame), 7):
+        one = frame.iloc[[at]]
+        ref = refs[str(one["record_id"].iloc[0])]
+        assert block_keys_of(one, rules, refs) == {ref: many[ref]}
+
+
 def _model(**changes: object) -> LinkageModel:
     values: dict[str, object] = {
         "entity_type": ENTITY,
