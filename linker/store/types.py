@@ -40,6 +40,20 @@ class UtcDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, the stored text read by ``datetime.fromisoformat`` (C) instead of
+        SQLAlchemy's regular expression: a linkage run reads two per record, and that parse
+        was a sixth of reading 200,000 records."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | datetime | None) -> datetime | None:
+            if isinstance(value, str):  # naive UTC text: read as UTC
+                return datetime.fromisoformat(value + "+00:00")
+            return self.process_result_value(value, dialect)
+
+        return process
+
 
 def _json_default(value: Any) -> Any:
     """numpy scalars and dates as the plain values they stand for; anything else is refused."""

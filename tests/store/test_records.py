@@ -234,3 +234,14 @@ def test_block_key_rows_go_with_their_records(tax: Store) -> None:
     with tax.read() as reader:
         keys = reader.connection.execute(select(func.count()).select_from(block_keys)).scalar_one()
     assert keys == 2
+
+
+def test_a_stored_record_is_read_by_position() -> None:
+    """``_record`` builds a StoredRecord from a row of ``select(records)`` by position: the
+    orders must agree."""
+    from dataclasses import fields
+
+    from linker.store.records import StoredRecord
+    from linker.store.schema import records
+
+    assert [c.name for c in records.columns] == [f.name for f in fields(StoredRecord)]
