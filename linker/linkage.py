@@ -563,20 +563,39 @@ def source_tables(
     tables = []
     for name in sorted(by_source):
         mapping = dict(known[name].column_mapping) if name in known else {}
-        rows = []
-        for record in sorted(by_source[name], key=lambda r: r.record_id):
-            row: dict[str, Any] = {}
-            for column, value in record.raw.items():
-                target = mapping.get(column, column)
-                if target != "ignore" and target != id_column:
-                    row[target] = _cell(value)
-            row[id_column] = _run_id(record.source, record.record_id)
-            rows.append(row)
-        frame = pd.DataFrame(rows, dtype=object)
-        frame = frame[[id_column, *[c for c in frame.columns if c != id_column]]]
-        frame = frame.astype(object).where(frame.notna(), cast(Any, None))
+        ordered = sorted(by_source[name], key=lambda r: r.record_id)
+        payloads = [r.raw for r in ordered]
+        columns: dict[str, list[str | None]] = {}
+        for column in _raw_columns(ordered):
+            target = mapping.get(column, column)
+            if target in ("ignore", id_column):
+                continue
+            earlier = columns.pop(target, None)  # two columns, one target: the later one's
+            if earlier is None:
+                values = (raw.get(column) for raw in payloads)
+                columns[target] = [
+                    (v.strip() or None) if type(v) is str else _cell(v) for v in values
+                ]
+            else:  # value, where a record has it
+                columns[target] = [
+                    _cell(raw[column]) if column in raw else before
+                    for raw, before in zip(payloads, earlier, strict=True)
+                ]
+        ids = [_run_id(r.source, r.record_id) for r in ordered]
+        frame = pd.DataFrame({id_column: ids, **columns}, dtype=object)  # None where missing
         tables.append(SourceTable(name, frame, pd.Series(np.arange(1, len(frame) + 1))))
     return tables
+
+
+def _raw_columns(stored: Sequence[StoredRecord]) -> list[str]:
+    """The payloads' keys in order of first appearance (a key only later records have comes
+    after those of the first)."""
+    seen: dict[str, None] = {}
+    for record in stored:
+        for key in record.raw:
+            if key not in seen:
+                seen[key] = None
+    return list(seen)
 
 
 def block_keys_of(
