@@ -23,7 +23,10 @@ def replace_block_keys(
     A record's old keys go: keys follow the record's current content and blocking rules.
     """
     ids = list(keys)
-    for chunk in chunks(ids):
+    has_keys = conn.execute(
+        select(block_keys.c.record_id).where(block_keys.c.source == source).limit(1)
+    ).first()
+    for chunk in chunks(ids) if has_keys else ():  # a source's first keys: nothing to delete
         conn.execute(
             delete(block_keys).where(
                 and_(
