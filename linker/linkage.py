@@ -570,17 +570,12 @@ def source_tables(
             target = mapping.get(column, column)
             if target in ("ignore", id_column):
                 continue
-            earlier = columns.pop(target, None)  # two columns, one target: the later one's
-            if earlier is None:
-                values = (raw.get(column) for raw in payloads)
-                columns[target] = [
-                    (v.strip() or None) if type(v) is str else _cell(v) for v in values
-                ]
-            else:  # value, where a record has it
-                columns[target] = [
-                    _cell(raw[column]) if column in raw else before
-                    for raw, before in zip(payloads, earlier, strict=True)
-                ]
+            # two columns, one target: the later one's value, where a record has it
+            earlier = columns.pop(target, None) or [None] * len(payloads)
+            columns[target] = [
+                _cell(raw[column]) if column in raw else before
+                for raw, before in zip(payloads, earlier, strict=True)
+            ]
         ids = [_run_id(r.source, r.record_id) for r in ordered]
         frame = pd.DataFrame({id_column: ids, **columns}, dtype=object)  # None where missing
         tables.append(SourceTable(name, frame, pd.Series(np.arange(1, len(frame) + 1))))
@@ -695,6 +690,8 @@ def _refs(stored: Iterable[StoredRecord]) -> dict[str, RecordRef]:
 
 
 def _cell(value: Any) -> str | None:
+    if type(value) is str:  # the common case first: a linkage run reads millions
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, list | tuple):
